@@ -1,0 +1,43 @@
+# Every target sets itself up: Debian packages when missing, a .venv, the project installed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+EXTRAS ?= dev
+
+.PHONY: setup debs venv up down demo test test-fast lint clean
+
+setup: debs venv
+
+debs:
+	@scripts/ensure-debs.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	@touch $@
+
+up: setup
+	@scripts/stack.sh up
+
+down:
+	@scripts/stack.sh down
+
+demo: setup
+	@scripts/stack.sh up
+	@scripts/demo.sh
+
+test: setup
+	$(BIN)/pytest -q
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+
+clean: down
+	rm -rf .state out

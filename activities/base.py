@@ -1,0 +1,55 @@
+"""What every activity shares: storage, scratch space, heartbeats and error translation."""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from dubbing.errors import DubError
+from dubbing.storage import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def translate_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Domain errors become ApplicationErrors whose type and retryability the workflow sees."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DubError as exc:
+            raise ApplicationError(exc.message, type=exc.type,
+                                   non_retryable=not exc.retryable) from exc
+
+    return wrapper
+
+
+def heartbeat(details: Any = None) -> None:
+    activity.heartbeat(details)
+
+
+def checkpoint() -> Any:
+    """The details of the last heartbeat of an earlier attempt, or None on a first attempt."""
+    details = activity.info().heartbeat_details
+    return details[0] if details else None
+
+
+class ActivityBase:
+    def __init__(self, store: Store, scratch_root: Path) -> None:
+        self.store = store
+        self.scratch_root = scratch_root
+        scratch_root.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(dir=self.scratch_root) as tmp:
+            yield Path(tmp)

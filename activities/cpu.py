@@ -1,0 +1,69 @@
+"""Activities of the CPU worker: media, translation, fitting, rendering, cleanup."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.base import ActivityBase, heartbeat, translate_errors
+from dubbing import keys
+from dubbing.contract import OutputSet
+from dubbing.stages import (
+    CleanupInput,
+    FitInput,
+    MediaInfo,
+    PlanInput,
+    ProbeInput,
+    RenderInput,
+    TranslateInput,
+    Window,
+)
+from dubbing.steps import assemble, ingest, text
+
+
+class CpuActivities(ActivityBase):
+    @activity.defn(name="probe_media")
+    @translate_errors
+    def probe_media(self, inp: ProbeInput) -> MediaInfo:
+        with self.scratch() as tmp:
+            return ingest.probe_input(self.store, tmp, inp)
+
+    @activity.defn(name="extract_audio")
+    @translate_errors
+    def extract_audio(self, inp: ProbeInput, info: MediaInfo) -> str:
+        with self.scratch() as tmp:
+            return ingest.extract_audio(self.store, tmp, inp, info)
+
+    @activity.defn(name="plan_windows")
+    @translate_errors
+    def plan_windows(self, inp: PlanInput) -> list[Window]:
+        with self.scratch() as tmp:
+            return ingest.plan(self.store, tmp, inp)
+
+    @activity.defn(name="translate_segments")
+    @translate_errors
+    def translate_segments(self, inp: TranslateInput) -> str:
+        return text.translate_window(self.store, inp, heartbeat)
+
+    @activity.defn(name="fit_segments")
+    @translate_errors
+    def fit_segments(self, inp: FitInput) -> str:
+        with self.scratch() as tmp:
+            return assemble.fit_window(self.store, tmp, inp, heartbeat)
+
+    @activity.defn(name="render_outputs")
+    @translate_errors
+    def render_outputs(self, inp: RenderInput) -> OutputSet:
+        with self.scratch() as tmp:
+            out = assemble.render_outputs(self.store, tmp, inp, heartbeat)
+        return OutputSet(target_lang=inp.target_lang, keys=out)
+
+    @activity.defn(name="cleanup_job")
+    @translate_errors
+    def cleanup_job(self, inp: CleanupInput) -> int:
+        """Remove the job's temporaries; on failure or cancellation remove everything."""
+        prefix = keys.work_prefix(inp.job_id) if inp.keep_outputs else keys.job_prefix(inp.job_id)
+        return self.store.delete_prefix(prefix)
+
+    def all(self) -> list:
+        return [self.probe_media, self.extract_audio, self.plan_windows, self.translate_segments,
+                self.fit_segments, self.render_outputs, self.cleanup_job]

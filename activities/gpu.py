@@ -1,0 +1,26 @@
+"""Activities of the GPU worker: speech recognition and synthesis, models loaded once."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
+from dubbing.stages import SynthesizeInput, TranscribeInput, TranscribeOutput
+from dubbing.steps import speech
+
+
+class GpuActivities(ActivityBase):
+    @activity.defn(name="transcribe_window")
+    @translate_errors
+    def transcribe_window(self, inp: TranscribeInput) -> TranscribeOutput:
+        with self.scratch() as tmp:
+            return speech.transcribe_window(self.store, tmp, inp, heartbeat, checkpoint())
+
+    @activity.defn(name="synthesize_segments")
+    @translate_errors
+    def synthesize_segments(self, inp: SynthesizeInput) -> str:
+        with self.scratch() as tmp:
+            return speech.synthesize_window(self.store, tmp, inp, heartbeat, checkpoint())
+
+    def all(self) -> list:
+        return [self.transcribe_window, self.synthesize_segments]

@@ -1,0 +1,1 @@
+"""Domain code of the dubbing service: plain Python, usable and testable without Temporal."""

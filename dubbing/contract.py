@@ -1,0 +1,99 @@
+"""The public contract of the dubbing service.
+
+Other services start jobs, query progress and send signals using only the names and models here.
+Workflow code imports this module, so it stays free of heavy libraries.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+WORKFLOW_NAME = "DubVideo"
+CPU_TASK_QUEUE = "dub-cpu"
+GPU_TASK_QUEUE = "dub-gpu"
+
+QUERY_PROGRESS = "progress"
+SIGNAL_CANCEL = "cancel"
+UPDATE_PAUSE = "pause"
+UPDATE_RESUME = "resume"
+
+OUTPUT_KINDS = ("mp4", "source_srt", "target_srt", "source_vtt", "target_vtt", "report")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TranscriptionSettings(Frozen):
+    model: str = Field(
+        default="tiny.en",
+        description="'tiny.en' (bundled), a CTranslate2 model directory, or a model name "
+        "downloadable from the Hugging Face hub.",
+    )
+    beam_size: int = Field(default=5, ge=1, le=10)
+
+
+class DubJob(Frozen):
+    """One video to dub. The input is already in the job's storage under `input_key`."""
+
+    input_key: str
+    input_name: str = Field(description="Original file name, used to name outputs.")
+    source_lang: str = "en"
+    target_langs: tuple[str, ...] = ("es",)
+    transcription: TranscriptionSettings = TranscriptionSettings()
+    translator: str = Field(default="apertium", description="apertium or a deep-translator name")
+    voice: str = Field(default="auto", description="auto, espeak, piper or xtts")
+    max_stretch: float = Field(default=1.3, ge=1.0, le=2.0)
+    window_seconds: float = Field(default=180.0, ge=20.0)
+    max_parallel_windows: int = Field(default=2, ge=1, le=16)
+
+
+class OutputSet(Frozen):
+    """Storage keys of one target language's outputs, keyed by OUTPUT_KINDS."""
+
+    target_lang: str
+    keys: dict[str, str]
+
+
+class DubResult(Frozen):
+    job_id: str
+    input_name: str
+    source_lang: str
+    media_seconds: float
+    segments: int
+    outputs: tuple[OutputSet, ...]
+    elapsed_seconds: float
+
+
+class JobState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLING = "cancelling"
+
+
+class StageProgress(Frozen):
+    done: int = 0
+    total: int = 0
+
+
+class Progress(Frozen):
+    state: JobState
+    stage: str
+    stages: dict[str, StageProgress]
+    percent: float
+    elapsed_seconds: float
+    eta_seconds: float | None
+    paused: bool
+    last_error: str | None = None
+
+
+class CancelRequest(Frozen):
+    reason: str = "cancelled by request"
+
+
+DEFAULT_EXECUTION_TIMEOUT = timedelta(days=2)

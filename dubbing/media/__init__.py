@@ -1,0 +1,1 @@
+"""Media handling on ffmpeg/ffprobe: probing, extraction, fitting, mixing, muxing."""

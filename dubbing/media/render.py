@@ -1,0 +1,89 @@
+"""Rendering fitted clips, the dub track and the final container."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dubbing.fit import FitDecision
+from dubbing.languages import iso639_2
+from dubbing.media.tools import ffmpeg
+
+DUB_RATE = 48000
+FADE_SECONDS = 0.05
+# Codecs an MP4 can carry unchanged; anything else is re-encoded.
+MP4_VIDEO = {"h264", "hevc", "av1", "mpeg4", "vp9"}
+MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "opus", "alac", "flac"}
+
+
+def fit_clip_args(source: Path, dest: Path, decision: FitDecision) -> list[str]:
+    """Stretch (atempo), resample to the dub rate and, when it overflows, trim with a fade."""
+    filters = []
+    if decision.speed > 1.0:
+        filters.append(f"atempo={decision.speed:.4f}")
+    filters.append(f"aresample={DUB_RATE}")
+    if decision.trimmed:
+        end = decision.placed_seconds
+        filters.append(f"atrim=0:{end:.4f}")
+        filters.append(f"afade=t=out:st={max(0.0, end - FADE_SECONDS):.4f}:d={FADE_SECONDS}")
+    return ffmpeg("-i", str(source), "-af", ",".join(filters), "-ac", "1",
+                  "-c:a", "pcm_s16le", str(dest))
+
+
+@dataclass(frozen=True)
+class Placement:
+    start: float
+    path: Path
+
+
+def write_dub_track(dest: Path, duration: float, placements: Iterable[Placement]) -> None:
+    """Lay clips on a silent track of exactly `duration` seconds, streaming clip by clip.
+
+    Placements must come in time order; a clip never overwrites the one before it.
+    """
+    total = round(duration * DUB_RATE)
+    written = 0
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(DUB_RATE)
+        for placement in placements:
+            start = max(written, round(placement.start * DUB_RATE))
+            if start >= total:
+                break
+            out.writeframes(bytes(2 * (start - written)))
+            samples = _read_pcm(placement.path)[: total - start]
+            out.writeframes(samples.tobytes())
+            written = start + len(samples)
+        out.writeframes(bytes(2 * (total - written)))
+
+
+def _read_pcm(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as clip:
+        if clip.getframerate() != DUB_RATE or clip.getsampwidth() != 2:
+            raise ValueError(f"{path.name}: fitted clips must be 16-bit {DUB_RATE} Hz")
+        return np.frombuffer(clip.readframes(clip.getnframes()), dtype=np.int16)
+
+
+def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lang: str,
+             video_codec: str | None, audio_codec: str) -> list[str]:
+    """Video copied bit for bit, dub as default first audio track, original audio second."""
+    args = ["-i", str(video), "-i", str(dub)]
+    if video_codec is not None:
+        args += ["-map", "0:v:0"]
+    args += ["-map", "1:a:0", "-map", "0:a:0"]
+    if video_codec is not None:
+        args += ["-c:v", "copy"] if video_codec in MP4_VIDEO else ["-c:v", "libx264"]
+    args += ["-c:a:0", "aac", "-b:a:0", "160k"]
+    args += ["-c:a:1", "copy"] if audio_codec in MP4_AUDIO else ["-c:a:1", "aac", "-b:a:1", "192k"]
+    args += [
+        "-metadata:s:a:0", f"language={iso639_2(target_lang)}",
+        "-metadata:s:a:1", f"language={iso639_2(source_lang)}",
+        "-disposition:a:0", "default", "-disposition:a:1", "0",
+        "-movflags", "+faststart", "-f", "mp4", str(dest),
+    ]
+    return ffmpeg(*args)

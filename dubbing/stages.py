@@ -1,0 +1,131 @@
+"""Inputs and outputs of the pipeline's activities (internal to the service).
+
+Only small models travel through Temporal; media, segment lists and clips live in storage and
+are referenced by key.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from dubbing.contract import TranscriptionSettings
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MediaInfo(Model):
+    duration: float
+    has_video: bool
+    video_codec: str | None
+    audio_codec: str
+    sample_rate: int
+    channels: int
+
+
+class Window(Model):
+    index: int
+    start: float
+    end: float
+
+
+class Segment(Model):
+    index: int
+    start: float
+    end: float
+    text: str
+
+
+class Clip(Model):
+    index: int
+    key: str
+    duration: float
+
+
+class FitRecord(Model):
+    index: int
+    start: float
+    end: float
+    slot_end: float
+    source_text: str
+    target_text: str
+    synthesized_seconds: float
+    speed: float
+    placed_seconds: float
+    overflow_seconds: float
+    fitted_key: str | None
+
+
+class JobRef(Model):
+    job_id: str
+    input_key: str
+
+
+class ProbeInput(Model):
+    job_id: str
+    input_key: str
+    input_name: str
+
+
+class PlanInput(Model):
+    job_id: str
+    audio_key: str
+    duration: float
+    window_seconds: float
+
+
+class TranscribeInput(Model):
+    job_id: str
+    audio_key: str
+    window: Window
+    language: str
+    settings: TranscriptionSettings
+
+
+class TranscribeOutput(Model):
+    segments_key: str
+    count: int
+
+
+class TranslateInput(Model):
+    job_id: str
+    window_index: int
+    segments_key: str
+    source_lang: str
+    target_lang: str
+    translator: str
+
+
+class SynthesizeInput(Model):
+    job_id: str
+    window_index: int
+    texts_key: str
+    target_lang: str
+    voice: str
+
+
+class FitInput(Model):
+    job_id: str
+    window: Window
+    target_lang: str
+    segments_key: str
+    texts_key: str
+    clips_key: str
+    max_stretch: float
+
+
+class RenderInput(Model):
+    job_id: str
+    input_key: str
+    input_name: str
+    source_lang: str
+    target_lang: str
+    duration: float
+    segments_keys: list[str]
+    fit_keys: list[str]
+
+
+class CleanupInput(Model):
+    job_id: str
+    keep_outputs: bool

@@ -1,0 +1,37 @@
+"""Probe the input, extract its audio, and plan the transcription windows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dubbing import keys
+from dubbing.errors import BadInputError
+from dubbing.media import audio
+from dubbing.media.probe import probe
+from dubbing.stages import MediaInfo, PlanInput, ProbeInput, Window
+from dubbing.storage import Store
+from dubbing.windows import plan_windows
+
+
+def probe_input(store: Store, scratch: Path, inp: ProbeInput) -> MediaInfo:
+    if not store.exists(inp.input_key):
+        raise BadInputError(f"{inp.input_name}: the uploaded input is missing from storage; "
+                            "submit the job again")
+    with store.open_local(inp.input_key, scratch) as path:
+        return probe(path, inp.input_name)
+
+
+def extract_audio(store: Store, scratch: Path, inp: ProbeInput, info: MediaInfo) -> str:
+    """Decode the audio once to 16 kHz mono; later steps read windows of it."""
+    dest = scratch / "audio.wav"
+    with store.open_local(inp.input_key, scratch) as path:
+        audio.extract_audio(path, dest, inp.input_name, info.duration)
+    key = keys.audio_key(inp.job_id)
+    store.put_file(key, dest)
+    return key
+
+
+def plan(store: Store, scratch: Path, inp: PlanInput) -> list[Window]:
+    with store.open_local(inp.audio_key, scratch) as path:
+        silences = audio.detect_silences(path)
+    return plan_windows(inp.duration, silences, inp.window_seconds)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The embedded stack: Temporal dev server (SQLite under .state/), one CPU and one GPU worker.
+# `up` reuses whatever is already running; `down` stops only what `up` started (by pid file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATE=.state
+PIDS=$STATE/pids
+LOGS=$STATE/logs
+BIN=.venv/bin
+mkdir -p "$PIDS" "$LOGS"
+
+alive() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+start() {  # name, command...
+  local name=$1; shift
+  if alive "$name"; then echo "$name already running (pid $(cat "$PIDS/$name.pid"))"; return; fi
+  nohup "$@" >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$PIDS/$name.pid"
+  echo "$name started (pid $!, log $LOGS/$name.log)"
+}
+
+wait_for_server() {
+  for _ in $(seq 1 100); do
+    "$BIN/temporal" operator cluster health --address 127.0.0.1:7233 >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "Temporal did not become healthy; see $LOGS/temporal.log" >&2
+  exit 1
+}
+
+up() {
+  start temporal "$BIN/temporal" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
+    --db-filename "$STATE/temporal.db" --log-level warn
+  wait_for_server
+  export HF_HUB_OFFLINE=1 DUB_STORE="${DUB_STORE:-$PWD/$STATE/store}"
+  start worker-cpu "$BIN/python" -m worker --role cpu
+  start worker-gpu "$BIN/python" -m worker --role gpu
+  echo "Web UI: http://127.0.0.1:8233"
+}
+
+down() {
+  for name in worker-gpu worker-cpu temporal; do
+    if alive "$name"; then
+      kill "$(cat "$PIDS/$name.pid")"
+      for _ in $(seq 1 150); do alive "$name" || break; sleep 0.2; done
+      echo "$name stopped"
+    fi
+    rm -f "$PIDS/$name.pid"
+  done
+}
+
+"${1:?usage: stack.sh up|down}"

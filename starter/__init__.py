@@ -1,0 +1,1 @@
+"""The starter CLI: `python -m starter translate|status|cancel|result`."""

@@ -1,0 +1,212 @@
+"""The starter CLI. Exit codes: 0 done, 1 job failed, 2 usage or input error, 3 cancelled,
+4 cannot reach the service."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import CancelledError, FailureError
+
+from dubbing.contract import QUERY_PROGRESS, DubJob, DubResult, Progress, TranscriptionSettings
+from dubbing.engines.translate import TRANSLATORS
+from dubbing.engines.tts import VOICES
+from dubbing.settings import Settings
+from dubbing.storage import open_store
+from starter import jobs, outputs, watch
+from worker.connect import connect
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="Dub videos into other languages with the durable dubbing service.")
+out = Console()
+err = Console(stderr=True)
+
+
+class Exit(Exception):
+    def __init__(self, code: int, message: str | None = None) -> None:
+        self.code, self.message = code, message
+
+
+def _run(coro_fn: Callable[[], Awaitable[int]]) -> None:
+    """Run a command; print one clear line on error; exit without the SDK's exit-time crash."""
+    try:
+        code = asyncio.run(coro_fn())
+    except Exit as e:
+        if e.message:
+            err.print(f"[red]error:[/red] {e.message}", highlight=False)
+        code = e.code
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+async def _client(settings: Settings) -> Any:
+    try:
+        return await connect(settings)
+    except Exception as exc:
+        raise Exit(EXIT_UNREACHABLE, f"cannot reach Temporal at {settings.temporal_address} "
+                   f"({exc}); start the stack with 'make up'") from exc
+
+
+def _check_input(path: Path) -> None:
+    if not path.exists():
+        raise Exit(EXIT_USAGE, f"{path}: no such file")
+    if not path.is_file():
+        raise Exit(EXIT_USAGE, f"{path}: not a file")
+    if path.stat().st_size == 0:
+        raise Exit(EXIT_USAGE, f"{path}: the file is empty; pass a video or audio file")
+
+
+def _job(source: str, to: str, translator: str, voice: str, asr_model: str,
+         max_stretch: float, input_name: str) -> DubJob:
+    targets = tuple(t.strip() for t in to.split(",") if t.strip())
+    if not targets:
+        raise Exit(EXIT_USAGE, "--to needs at least one language code")
+    if translator not in TRANSLATORS:
+        raise Exit(EXIT_USAGE, f"unknown translator {translator!r}; choose one of "
+                   f"{', '.join(TRANSLATORS)}")
+    if voice not in VOICES:
+        raise Exit(EXIT_USAGE, f"unknown voice {voice!r}; choose one of {', '.join(VOICES)}")
+    try:
+        return DubJob(input_key="pending", input_name=input_name, source_lang=source,
+                      target_langs=targets, translator=translator, voice=voice,
+                      transcription=TranscriptionSettings(model=asr_model),
+                      max_stretch=max_stretch)
+    except ValueError as exc:
+        raise Exit(EXIT_USAGE, str(exc).splitlines()[0]) from exc
+
+
+def _failure_message(exc: BaseException) -> str:
+    cause: BaseException | None = exc
+    while cause is not None and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, FailureError):
+        return cause.message
+    return str(cause or exc)
+
+
+async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
+                  started: float) -> int:
+    try:
+        result = await result_coro
+    except WorkflowFailureError as exc:
+        if isinstance(exc.cause, CancelledError):
+            raise Exit(EXIT_CANCELLED, f"job {handle.id} was cancelled: "
+                       f"{_failure_message(exc)}") from exc
+        raise Exit(EXIT_FAILED, f"job {handle.id} failed: {_failure_message(exc)}") from exc
+    store = open_store(Settings().store)
+    paths = await asyncio.to_thread(outputs.download, store, result, out_dir)
+    wall = time.monotonic() - started
+    for path in paths:
+        out.print(str(path), highlight=False)
+    out.print(f"job {handle.id}: {result.segments} segments, {result.media_seconds:.1f} s of "
+              f"media in {wall:.1f} s wall (real-time factor {wall / result.media_seconds:.2f})",
+              highlight=False)
+    return EXIT_OK
+
+
+@app.command()
+def translate(
+    input: Annotated[Path, typer.Argument(help="video or audio file to dub")],
+    to: Annotated[str, typer.Option("--to", help="target language(s), comma-separated")],
+    source: Annotated[str, typer.Option("--from", help="spoken language of the input")] = "en",
+    out_dir: Annotated[Path, typer.Option("--out", help="where outputs are written")] = Path("out"),
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="print the job id and exit")] = False,
+    translator: Annotated[str, typer.Option(help="apertium or a deep-translator provider")
+                          ] = "apertium",
+    voice: Annotated[str, typer.Option(help="auto, espeak, piper or xtts")] = "auto",
+    asr_model: Annotated[str, typer.Option(help="tiny.en, a model dir or a model name")
+                         ] = "tiny.en",
+    max_stretch: Annotated[float, typer.Option(help="largest speed-up of a line")] = 1.3,
+) -> None:
+    """Dub INPUT into the --to language(s) and write the outputs into --out."""
+
+    async def main() -> int:
+        started = time.monotonic()
+        _check_input(input)
+        job = _job(source, to, translator, voice, asr_model, max_stretch, input.name)
+        settings = Settings()
+        client = await _client(settings)
+        handle = await jobs.submit(client, open_store(settings.store), input, job)
+        if no_wait:
+            out.print(handle.id, highlight=False)
+            return EXIT_OK
+        err.print(f"job {handle.id}: {settings.web_ui}/namespaces/"
+                  f"{settings.temporal_namespace}/workflows/{handle.id}", highlight=False)
+        return await _finish(handle, watch.follow(handle, err), out_dir, started)
+
+    _run(main)
+
+
+@app.command()
+def status(job_id: str) -> None:
+    """Print the state and progress of a job."""
+
+    async def main() -> int:
+        handle = (await _client(Settings())).get_workflow_handle(job_id)
+        try:
+            desc = await handle.describe()
+        except Exception as exc:
+            raise Exit(EXIT_USAGE, f"no job {job_id}: {exc}") from exc
+        out.print(f"{job_id}: {desc.status.name.lower() if desc.status else 'unknown'}")
+        try:
+            p = await asyncio.wait_for(handle.query(QUERY_PROGRESS, result_type=Progress), 5)
+        except Exception:
+            return EXIT_OK
+        eta = f", eta {p.eta_seconds:.0f} s" if p.eta_seconds else ""
+        out.print(f"stage {p.stage}, {p.percent:.0f}% done, {p.elapsed_seconds:.0f} s "
+                  f"elapsed{eta}{', paused' if p.paused else ''}")
+        for name, s in p.stages.items():
+            out.print(f"  {name:<11} {s.done}/{s.total}")
+        return EXIT_OK
+
+    _run(main)
+
+
+@app.command()
+def cancel(job_id: str,
+           reason: Annotated[str, typer.Option(help="recorded with the cancellation")
+                             ] = "cancelled from the starter") -> None:
+    """Cancel a running job; its temporary files are removed."""
+
+    async def main() -> int:
+        handle = (await _client(Settings())).get_workflow_handle(job_id)
+        try:
+            await handle.cancel(reason=reason)
+        except Exception as exc:
+            raise Exit(EXIT_USAGE, f"cannot cancel {job_id}: {exc}") from exc
+        out.print(f"cancellation requested for {job_id}")
+        return EXIT_OK
+
+    _run(main)
+
+
+@app.command()
+def result(job_id: str,
+           out_dir: Annotated[Path, typer.Option("--out", help="where outputs are written")
+                              ] = Path("out")) -> None:
+    """Wait for a job and write its outputs into --out."""
+
+    async def main() -> int:
+        client = await _client(Settings())
+        handle = client.get_workflow_handle(job_id, result_type=DubResult)
+        return await _finish(handle, handle.result(), out_dir,
+                             time.monotonic())
+
+    _run(main)
+
+
+def run() -> None:
+    app()

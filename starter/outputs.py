@@ -1,0 +1,26 @@
+"""Downloading a job's outputs under the names users expect (STEM.TO.mp4, ...)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dubbing.contract import DubResult
+from dubbing.keys import output_file_name
+from dubbing.storage import Store
+
+
+def download(store: Store, result: DubResult, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = Path(result.input_name).stem
+    written: list[Path] = []
+    for output in result.outputs:
+        for kind, key in output.keys.items():
+            dest = out_dir / output_file_name(stem, kind, result.source_lang, output.target_lang)
+            if dest in written:
+                continue
+            partial = dest.with_name(dest.name + ".part")
+            store.get_file(key, partial)
+            os.replace(partial, dest)
+            written.append(dest)
+    return written

@@ -1,0 +1,41 @@
+"""Following a running job with a live progress bar fed by the `progress` query."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from dubbing.contract import QUERY_PROGRESS, DubResult
+from dubbing.contract import Progress as JobProgress
+
+POLL_SECONDS = 0.5
+
+
+async def follow(handle: WorkflowHandle, console: Console) -> DubResult:
+    result_task = asyncio.ensure_future(handle.result())
+    columns = (TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(),
+               TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[note]}"))
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("dub", total=100, stage="queued", note="")
+        while not result_task.done():
+            progress = await _query(handle)
+            if progress is not None:
+                note = "paused" if progress.paused else (
+                    f"eta {progress.eta_seconds:.0f}s" if progress.eta_seconds else "")
+                bar.update(task, completed=progress.percent, stage=progress.stage, note=note)
+            await asyncio.wait([result_task], timeout=POLL_SECONDS)
+        result = result_task.result()
+        bar.update(task, completed=100, stage="done", note="")
+    return result
+
+
+async def _query(handle: WorkflowHandle) -> JobProgress | None:
+    try:
+        return await asyncio.wait_for(
+            handle.query(QUERY_PROGRESS, result_type=JobProgress), timeout=5)
+    except (RPCError, WorkflowQueryFailedError, TimeoutError):
+        return None  # no worker has picked the job up yet, or it just closed

@@ -1,0 +1,1 @@
+"""Worker processes: `python -m worker --role cpu|gpu`."""

@@ -1,0 +1,41 @@
+"""Run one worker process until SIGINT/SIGTERM, then shut down gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+
+from dubbing.settings import Settings
+from worker.build import Role, build_worker
+from worker.connect import connect
+
+log = logging.getLogger("worker")
+
+
+async def serve(role: Role) -> None:
+    settings = Settings()
+    client = await connect(settings)
+    worker = build_worker(client, settings, role)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("%s worker polling %s at %s", role.value, worker.task_queue,
+             settings.temporal_address)
+    async with worker:
+        await stop.wait()
+        log.info("%s worker stopping: finishing in-flight activities", role.value)
+    log.info("%s worker stopped", role.value)
+
+
+def main(role: Role = typer.Option(..., "--role", help="which task queue to serve")) -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(role))
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,52 @@
+"""Building the two kinds of worker.
+
+The CPU worker runs the workflows and the media/translation activities; the GPU worker runs the
+speech models. Neither imports the other's heavy dependencies.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.control import ControlActivities
+from activities.cpu import CpuActivities
+from activities.gpu import GpuActivities
+from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE
+from dubbing.settings import Settings
+from dubbing.storage import open_store
+from workflows.dub_video import DubVideoWorkflow
+
+GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+
+
+class Role(StrEnum):
+    CPU = "cpu"
+    GPU = "gpu"
+
+
+def build_worker(client: Client, settings: Settings, role: Role,
+                 task_queue: str | None = None) -> Worker:
+    store = open_store(settings.store)
+    scratch = Path(settings.scratch_dir) / role.value
+    if role is Role.GPU:
+        gpu = GpuActivities(store, scratch)
+        return Worker(
+            client, task_queue=task_queue or GPU_TASK_QUEUE, activities=gpu.all(),
+            activity_executor=ThreadPoolExecutor(settings.gpu_slots),
+            max_concurrent_activities=settings.gpu_slots,
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        )
+    cpu = CpuActivities(store, scratch)
+    return Worker(
+        client, task_queue=task_queue or CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
+        activities=[*cpu.all(), *ControlActivities(client).all()],
+        activity_executor=ThreadPoolExecutor(settings.cpu_slots),
+        max_concurrent_activities=settings.cpu_slots,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )

@@ -1,0 +1,1 @@
+"""Temporal workflows. Imports only the standard library, temporalio and the contract models."""

@@ -1,0 +1,243 @@
+"""DubVideoWorkflow: one video in, a dubbed video, subtitles and a fit report out per language."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from dubbing.contract import (
+        CPU_TASK_QUEUE,
+        GPU_TASK_QUEUE,
+        QUERY_PROGRESS,
+        SIGNAL_CANCEL,
+        UPDATE_PAUSE,
+        UPDATE_RESUME,
+        WORKFLOW_NAME,
+        CancelRequest,
+        DubJob,
+        DubResult,
+        JobState,
+        OutputSet,
+        Progress,
+    )
+    from dubbing.stages import (
+        CleanupInput,
+        FitInput,
+        MediaInfo,
+        PlanInput,
+        ProbeInput,
+        RenderInput,
+        SynthesizeInput,
+        TranscribeInput,
+        TranscribeOutput,
+        TranslateInput,
+        Window,
+    )
+    from workflows import policies as p
+    from workflows.progress import Tracker
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class DubVideoWorkflow:
+    def __init__(self) -> None:
+        self.tracker = Tracker(workflow.now())
+        self.job_id = workflow.info().workflow_id
+        self.cancel_reason: str | None = None
+
+    @workflow.run
+    async def run(self, job: DubJob) -> DubResult:
+        try:
+            result = await self._dub(job)
+        except asyncio.CancelledError:
+            self.tracker.state = JobState.CANCELLING
+            await self._cleanup(keep_outputs=False)
+            raise
+        except ActivityError as err:
+            self.tracker.state = JobState.FAILED
+            await self._cleanup(keep_outputs=False)
+            raise _user_failure(err) from err
+        await self._cleanup(keep_outputs=True)
+        self.tracker.state = JobState.COMPLETED
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
+
+    @workflow.query(name=QUERY_PROGRESS)
+    def progress(self) -> Progress:
+        return self.tracker.snapshot(workflow.now())
+
+    @workflow.signal(name=SIGNAL_CANCEL)
+    async def cancel(self, request: CancelRequest) -> None:
+        """For services that can only signal: turn the signal into a real cancellation."""
+        if self.cancel_reason is not None:
+            return
+        self.cancel_reason = request.reason
+        self.tracker.state = JobState.CANCELLING
+        await workflow.execute_activity(
+            "request_cancellation", args=[self.job_id, request.reason],
+            task_queue=CPU_TASK_QUEUE, start_to_close_timeout=p.SHORT,
+            retry_policy=p.CLEANUP_RETRY,
+        )
+
+    @workflow.update(name=UPDATE_PAUSE)
+    def pause(self) -> Progress:
+        self.tracker.paused = True
+        return self.progress()
+
+    @pause.validator
+    def _validate_pause(self) -> None:
+        if self.tracker.state != JobState.RUNNING or self.tracker.paused:
+            raise ValueError(f"cannot pause a job that is {self.progress().state.value}")
+
+    @workflow.update(name=UPDATE_RESUME)
+    def resume(self) -> Progress:
+        self.tracker.paused = False
+        return self.progress()
+
+    @resume.validator
+    def _validate_resume(self) -> None:
+        if not self.tracker.paused:
+            raise ValueError("the job is not paused")
+
+    async def _dub(self, job: DubJob) -> DubResult:
+        ref = ProbeInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name)
+        self.tracker.begin("probe")
+        info: MediaInfo = await self._cpu("probe_media", ref, timeout=p.SHORT,
+                                          retry=p.MEDIA_RETRY, summary=f"probe {job.input_name}",
+                                          result_type=MediaInfo)
+        self.tracker.finish("probe")
+        self.tracker.begin("extract")
+        audio_key: str = await self._cpu(
+            "extract_audio", ref, info, timeout=p.media_timeout(info.duration),
+            retry=p.MEDIA_RETRY, summary="extract audio 16 kHz mono")
+        self.tracker.finish("extract")
+        self.tracker.begin("plan")
+        windows: list[Window] = await self._cpu(
+            "plan_windows",
+            PlanInput(job_id=self.job_id, audio_key=audio_key, duration=info.duration,
+                      window_seconds=job.window_seconds),
+            timeout=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
+            summary="plan windows at silences", result_type=list[Window])
+        self.tracker.finish("plan")
+        per_lang = len(windows) * len(job.target_langs)
+        self.tracker.begin("transcribe", len(windows))
+        for stage in ("translate", "synthesize", "fit"):
+            self.tracker.set_total(stage, per_lang)
+        self.tracker.set_total("render", len(job.target_langs))
+        slots = asyncio.Semaphore(job.max_parallel_windows)
+        done = await asyncio.gather(
+            *(self._window(job, audio_key, w, slots) for w in windows))
+        segments_keys = [d[0].segments_key for d in done]
+        fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
+        outputs = []
+        for lang in job.target_langs:
+            self.tracker.stage = "render"
+            outputs.append(await self._render(job, info, lang, segments_keys, fit_keys[lang]))
+            self.tracker.advance("render")
+        return DubResult(
+            job_id=self.job_id, input_name=job.input_name, source_lang=job.source_lang,
+            media_seconds=info.duration, segments=sum(d[0].count for d in done),
+            outputs=tuple(outputs),
+            elapsed_seconds=round((workflow.now() - self.tracker.started).total_seconds(), 2),
+        )
+
+    async def _window(self, job: DubJob, audio_key: str, window: Window,
+                      slots: asyncio.Semaphore) -> tuple[TranscribeOutput, dict[str, str]]:
+        """Transcribe one window, then translate, voice and fit it for every language."""
+        async with slots:
+            span = f"{_clock(window.start)}-{_clock(window.end)}"
+            self.tracker.stage = "transcribe"
+            transcript: TranscribeOutput = await self._gpu(
+                "transcribe_window",
+                TranscribeInput(job_id=self.job_id, audio_key=audio_key, window=window,
+                                language=job.source_lang, settings=job.transcription),
+                timeout=p.window_timeout(window.end - window.start),
+                summary=f"transcribe {span}", result_type=TranscribeOutput)
+            self.tracker.advance("transcribe")
+            fits = {}
+            for lang in job.target_langs:
+                fits[lang] = await self._voice_window(job, window, transcript, lang, span)
+            return transcript, fits
+
+    async def _voice_window(self, job: DubJob, window: Window, transcript: TranscribeOutput,
+                            lang: str, span: str) -> str:
+        self.tracker.stage = "translate"
+        texts_key: str = await self._cpu(
+            "translate_segments",
+            TranslateInput(job_id=self.job_id, window_index=window.index,
+                           segments_key=transcript.segments_key, source_lang=job.source_lang,
+                           target_lang=lang, translator=job.translator),
+            timeout=timedelta(minutes=10), retry=p.PROVIDER_RETRY,
+            summary=f"translate {span} {job.source_lang}->{lang}")
+        self.tracker.advance("translate")
+        self.tracker.stage = "synthesize"
+        clips_key: str = await self._gpu(
+            "synthesize_segments",
+            SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
+                            target_lang=lang, voice=job.voice),
+            timeout=p.window_timeout(window.end - window.start),
+            summary=f"synthesize {span} {lang}")
+        self.tracker.advance("synthesize")
+        self.tracker.stage = "fit"
+        fit_key: str = await self._cpu(
+            "fit_segments",
+            FitInput(job_id=self.job_id, window=window, target_lang=lang,
+                     segments_key=transcript.segments_key, texts_key=texts_key,
+                     clips_key=clips_key, max_stretch=job.max_stretch),
+            timeout=p.window_timeout(window.end - window.start), retry=p.MEDIA_RETRY,
+            summary=f"fit {span} {lang}")
+        self.tracker.advance("fit")
+        return fit_key
+
+    async def _render(self, job: DubJob, info: MediaInfo, lang: str, segments_keys: list[str],
+                      fit_keys: list[str]) -> OutputSet:
+        return await self._cpu(
+            "render_outputs",
+            RenderInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name,
+                        source_lang=job.source_lang, target_lang=lang, duration=info.duration,
+                        segments_keys=segments_keys, fit_keys=fit_keys),
+            timeout=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
+            summary=f"mix and mux {lang}", result_type=OutputSet)
+
+    async def _cleanup(self, keep_outputs: bool) -> None:
+        self.tracker.begin("cleanup")
+        await self._cpu("cleanup_job", CleanupInput(job_id=self.job_id, keep_outputs=keep_outputs),
+                        timeout=p.SHORT, retry=p.CLEANUP_RETRY, summary="clean up")
+        self.tracker.finish("cleanup")
+
+    async def _cpu(self, name: str, *args: Any, timeout: timedelta, retry: RetryPolicy,
+                   summary: str, result_type: Any = None) -> Any:
+        await workflow.wait_condition(lambda: not self.tracker.paused)
+        return await workflow.execute_activity(
+            name, args=list(args), task_queue=CPU_TASK_QUEUE, start_to_close_timeout=timeout,
+            heartbeat_timeout=p.HEARTBEAT, retry_policy=retry, summary=summary,
+            result_type=result_type)
+
+    async def _gpu(self, name: str, *args: Any, timeout: timedelta, summary: str,
+                   result_type: Any = None) -> Any:
+        await workflow.wait_condition(lambda: not self.tracker.paused)
+        return await workflow.execute_activity(
+            name, args=list(args), task_queue=GPU_TASK_QUEUE, start_to_close_timeout=timeout,
+            heartbeat_timeout=p.MODEL_HEARTBEAT, retry_policy=p.MODEL_RETRY, summary=summary,
+            result_type=result_type)
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _user_failure(err: ActivityError) -> ApplicationError:
+    """Fail the run with the root cause's message and type, so clients print one clear line."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.__cause__
+    if cause is None:
+        return ApplicationError(str(err.__cause__ or err), type="ActivityFailed",
+                                non_retryable=True)
+    return ApplicationError(cause.message, type=cause.type, non_retryable=True)

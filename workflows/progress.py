@@ -1,0 +1,59 @@
+"""Progress bookkeeping for the dubbing workflow (pure, deterministic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dubbing.contract import JobState, Progress, StageProgress
+
+# Rough share of the wall time each stage takes on the reference machine.
+WEIGHTS = {
+    "probe": 2, "extract": 3, "plan": 1, "transcribe": 40, "translate": 4,
+    "synthesize": 25, "fit": 10, "render": 13, "cleanup": 2,
+}
+
+
+class Tracker:
+    def __init__(self, started: datetime) -> None:
+        self.started = started
+        self.stage = "queued"
+        self.state = JobState.RUNNING
+        self.paused = False
+        self.last_error: str | None = None
+        self.stages = {name: [0, 1] for name in WEIGHTS}
+
+    def begin(self, stage: str, total: int = 1) -> None:
+        self.stage = stage
+        self.stages[stage] = [0, max(total, 0)]
+
+    def set_total(self, stage: str, total: int) -> None:
+        self.stages[stage][1] = total
+
+    def advance(self, stage: str) -> None:
+        self.stages[stage][0] += 1
+
+    def finish(self, stage: str) -> None:
+        self.stages[stage][0] = self.stages[stage][1]
+
+    def percent(self) -> float:
+        done = 0.0
+        for name, weight in WEIGHTS.items():
+            count, total = self.stages[name]
+            done += weight * (count / total if total else 1.0)
+        return round(100 * done / sum(WEIGHTS.values()), 1)
+
+    def snapshot(self, now: datetime) -> Progress:
+        elapsed = (now - self.started).total_seconds()
+        percent = self.percent()
+        eta = elapsed * (100 - percent) / percent if 0 < percent < 100 else None
+        return Progress(
+            state=JobState.PAUSED if self.paused and self.state == JobState.RUNNING
+            else self.state,
+            stage=self.stage,
+            stages={k: StageProgress(done=v[0], total=v[1]) for k, v in self.stages.items()},
+            percent=percent,
+            elapsed_seconds=round(elapsed, 1),
+            eta_seconds=round(eta, 1) if eta is not None else None,
+            paused=self.paused,
+            last_error=self.last_error,
+        )
