@@ -88,10 +88,9 @@ def _job(source: str, to: str, translator: str, voice: str, asr_model: str,
         raise Exit(EXIT_USAGE, str(exc).splitlines()[0]) from exc
 
 
-def _failure_message(exc: BaseException) -> str:
-    cause: BaseException | None = exc
-    while cause is not None and cause.__cause__ is not None:
-        cause = cause.__cause__
+def _failure_message(exc: WorkflowFailureError) -> str:
+    """The workflow fails with the root cause already phrased for the user."""
+    cause = exc.cause
     if isinstance(cause, FailureError):
         return cause.message
     return str(cause or exc)

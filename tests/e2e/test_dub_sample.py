@@ -1,0 +1,99 @@
+"""The whole pipeline on real engines: dev server, ffmpeg, faster-whisper, Apertium, espeak-ng."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+from temporalio.testing import WorkflowEnvironment
+
+from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE, DubJob, DubResult
+from dubbing.settings import Settings
+from dubbing.storage import open_store
+from starter import jobs, outputs
+from tests.helpers import (
+    SAMPLE,
+    SAMPLE_REFERENCE,
+    activity_queues,
+    ffprobe,
+    stream_md5,
+    word_error_rate,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+async def dubbed(env: WorkflowEnvironment, workers: Settings,
+                 tmp_path_factory: pytest.TempPathFactory) -> tuple[DubResult, Path, object]:
+    store = open_store(workers.store)
+    job = DubJob(input_key="pending", input_name=SAMPLE.name, source_lang="en",
+                 target_langs=("es",))
+    handle = await jobs.submit(env.client, store, SAMPLE, job)
+    result = await handle.result()
+    out_dir = tmp_path_factory.mktemp("out")
+    outputs.download(store, result, out_dir)
+    return result, out_dir, handle
+
+
+async def test_writes_all_six_outputs(dubbed) -> None:
+    _, out_dir, _ = dubbed
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == sorted(["sample.es.mp4", "sample.en.srt", "sample.es.srt", "sample.en.vtt",
+                            "sample.es.vtt", "sample.es.report.json"])
+
+
+async def test_video_copied_and_two_tagged_audio_tracks(dubbed) -> None:
+    _, out_dir, _ = dubbed
+    dub = out_dir / "sample.es.mp4"
+    info = ffprobe(dub)
+    audio = [s for s in info["streams"] if s["codec_type"] == "audio"]
+    assert [s["tags"]["language"] for s in audio] == ["spa", "eng"]
+    assert [s["disposition"]["default"] for s in audio] == [1, 0]
+    assert stream_md5(dub, "0:v:0") == stream_md5(SAMPLE, "0:v:0")
+    assert stream_md5(dub, "0:a:1") == stream_md5(SAMPLE, "0:a:0")
+    original = float(ffprobe(SAMPLE)["format"]["duration"])
+    assert abs(float(info["format"]["duration"]) - original) <= 0.1
+
+
+async def test_source_subtitles_match_the_reference(dubbed) -> None:
+    _, out_dir, _ = dubbed
+    cues = list(srt.parse((out_dir / "sample.en.srt").read_text()))
+    hypothesis = " ".join(c.content.replace("\n", " ") for c in cues)
+    wer = word_error_rate(SAMPLE_REFERENCE.read_text(), hypothesis)
+    assert wer <= 0.10, f"WER {wer:.1%}: {hypothesis}"
+    assert all(c.start < c.end for c in cues)
+    assert all(len(line) <= 42 for c in cues for line in c.content.splitlines())
+
+
+async def test_target_subtitles_are_spanish_and_timed(dubbed) -> None:
+    _, out_dir, _ = dubbed
+    cues = list(srt.parse((out_dir / "sample.es.srt").read_text()))
+    vtt = webvtt.read(str(out_dir / "sample.es.vtt"))
+    assert len(vtt.captions) == len(cues) > 3
+    text = " ".join(c.content for c in cues).lower()
+    assert "joven" in text or "hombre" in text, text
+
+
+async def test_report_lists_every_segment(dubbed) -> None:
+    import json
+
+    result, out_dir, _ = dubbed
+    report = json.loads((out_dir / "sample.es.report.json").read_text())
+    assert report["summary"]["segments"] == result.segments == len(report["segments"])
+    for seg in report["segments"]:
+        assert seg["target_text"] and seg["source_text"]
+        assert 1.0 <= seg["speed"] <= 1.3
+        assert seg["synthesized_seconds"] > 0
+        assert seg["start"] < seg["end"] <= seg["slot_end"] + 1e-6
+
+
+async def test_history_shows_both_task_queues(dubbed) -> None:
+    _, _, handle = dubbed
+    queues = await activity_queues(handle)
+    assert queues["transcribe_window"] == {GPU_TASK_QUEUE}
+    assert queues["synthesize_segments"] == {GPU_TASK_QUEUE}
+    assert queues["render_outputs"] == {CPU_TASK_QUEUE}
+    assert queues["translate_segments"] == {CPU_TASK_QUEUE}

@@ -1,0 +1,115 @@
+"""The starter CLI as a user runs it, as a subprocess against the real dev server."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dubbing import keys
+from dubbing.settings import Settings
+from tests.conftest import service_env
+from tests.helpers import SAMPLE, ffprobe
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def starter(settings: Settings, *args: str, timeout: float = 300) -> Ran:
+    """Run the CLI without blocking the event loop the in-process workers run on."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "starter", *args, env=service_env(settings),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        raise
+    return Ran(proc.returncode or 0, out.decode(), err.decode())
+
+
+async def test_translate_a_file_with_shell_metacharacters(workers: Settings, tmp_path: Path) -> None:
+    odd = tmp_path / "my talk 'final' $(rm -rf x) & ;.mp4"
+    shutil.copyfile(SAMPLE, odd)
+    out = tmp_path / "out dir"
+    proc = await starter(workers, "translate", str(odd), "--to", "es", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    stem = odd.stem
+    for suffix in ("es.mp4", "en.srt", "es.srt", "en.vtt", "es.vtt", "es.report.json"):
+        assert (out / f"{stem}.{suffix}").is_file(), suffix
+        assert str(out / f"{stem}.{suffix}") in proc.stdout
+    assert "real-time factor" in proc.stdout
+    assert len(ffprobe(out / f"{stem}.es.mp4")["streams"]) == 3
+
+
+async def test_no_wait_then_status_and_result(workers: Settings, tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    shutil.copyfile(SAMPLE, clip)
+    proc = await starter(workers, "translate", str(clip), "--to", "es", "--no-wait")
+    assert proc.returncode == 0, proc.stderr
+    job_id = proc.stdout.strip().splitlines()[-1]
+    assert job_id.startswith("dub-clip-")
+    status = await starter(workers, "status", job_id)
+    assert status.returncode == 0 and job_id in status.stdout
+    result = await starter(workers, "result", job_id, "--out", str(tmp_path / "res"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "res" / "clip.es.mp4").is_file()
+    again = await starter(workers, "translate", str(clip), "--to", "es", "--no-wait")
+    assert again.stdout.strip().splitlines()[-1] == job_id, "resubmission must attach"
+
+
+async def test_missing_and_empty_files_are_usage_errors(workers: Settings, tmp_path: Path) -> None:
+    missing = await starter(workers, "translate", str(tmp_path / "nope.mp4"), "--to", "es")
+    assert missing.returncode == 2
+    assert "nope.mp4: no such file" in missing.stderr
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    proc = await starter(workers, "translate", str(empty), "--to", "es")
+    assert proc.returncode == 2 and "empty.mp4: the file is empty" in proc.stderr
+    assert "Traceback" not in proc.stderr + missing.stderr
+
+
+@pytest.mark.parametrize(("name", "make", "problem"), [
+    ("notes.mp4", lambda p: p.write_text("these are my notes, not a video\n" * 50),
+     "not a media file"),
+    ("silent-film.mp4", None, "no audio stream"),
+])
+async def test_bad_media_fails_fast_with_one_line(workers: Settings, tmp_path: Path, name, make,
+                                            problem) -> None:
+    path = tmp_path / name
+    if make is None:
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=160x120:rate=10", "-t", "2", "-pix_fmt", "yuv420p",
+                        str(path)], check=True)
+    else:
+        make(path)
+    proc = await starter(workers, "translate", str(path), "--to", "es", timeout=30)
+    assert proc.returncode == 1, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and name in lines[0] and problem in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    job_id = lines[0].split()[2]
+    store_root = Path(workers.store)
+    assert not (store_root / keys.job_prefix(job_id)).exists(), "job left files in storage"
+
+
+async def test_unknown_translator_is_a_usage_error(workers: Settings) -> None:
+    proc = await starter(workers, "translate", str(SAMPLE), "--to", "es", "--translator", "babel")
+    assert proc.returncode == 2 and "unknown translator 'babel'" in proc.stderr
+
+
+async def test_unreachable_service_exit_code(workers: Settings) -> None:
+    settings = workers.model_copy(update={"temporal_address": "127.0.0.1:1"})
+    proc = await starter(settings, "status", "dub-anything", timeout=60)
+    assert proc.returncode == 4 and "cannot reach Temporal" in proc.stderr

@@ -1,0 +1,50 @@
+"""Shared helpers for the tests: real ffprobe, real WER, history inspection."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import jiwer
+from temporalio.client import WorkflowHandle
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "sample.mp4"
+SAMPLE_REFERENCE = ROOT / "examples" / "sample.en.txt"
+
+
+def ffprobe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+         str(path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def stream_md5(path: Path, selector: str) -> str:
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", selector, "-c", "copy",
+         "-f", "md5", "-"], capture_output=True, text=True, check=True).stdout
+    return out.strip()
+
+
+def normalize(text: str) -> str:
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"\bmr\b\.?", "mister", text)
+    text = re.sub(r"[^a-z' ]+", " ", text)
+    return " ".join(text.split())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    return float(jiwer.wer(normalize(reference), normalize(hypothesis)))
+
+
+async def activity_queues(handle: WorkflowHandle) -> dict[str, set[str]]:
+    """Activity type -> task queues it was scheduled on, read from the real history."""
+    queues: dict[str, set[str]] = {}
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            attrs = event.activity_task_scheduled_event_attributes
+            queues.setdefault(attrs.activity_type.name, set()).add(attrs.task_queue.name)
+    return queues
