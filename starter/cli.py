@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,8 +37,9 @@ class Exit(Exception):
         self.code, self.message = code, message
 
 
-def _run(coro_fn: Callable[[], Awaitable[int]]) -> None:
+def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> None:
     """Run a command; print one clear line on error; exit without the SDK's exit-time crash."""
+    code: int
     try:
         code = asyncio.run(coro_fn())
     except Exit as e:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Annotated
 
 import typer
 
@@ -31,7 +32,7 @@ async def serve(role: Role) -> None:
     log.info("%s worker stopped", role.value)
 
 
-def main(role: Role = typer.Option(..., "--role", help="which task queue to serve")) -> None:
+def main(role: Annotated[Role, typer.Option("--role", help="which task queue to serve")]) -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(serve(role))

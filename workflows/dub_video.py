@@ -107,13 +107,13 @@ class DubVideoWorkflow:
     async def _dub(self, job: DubJob) -> DubResult:
         ref = ProbeInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name)
         self.tracker.begin("probe")
-        info: MediaInfo = await self._cpu("probe_media", ref, timeout=p.SHORT,
+        info: MediaInfo = await self._cpu("probe_media", ref, limit=p.SHORT,
                                           retry=p.MEDIA_RETRY, summary=f"probe {job.input_name}",
                                           result_type=MediaInfo)
         self.tracker.finish("probe")
         self.tracker.begin("extract")
         audio_key: str = await self._cpu(
-            "extract_audio", ref, info, timeout=p.media_timeout(info.duration),
+            "extract_audio", ref, info, limit=p.media_timeout(info.duration),
             retry=p.MEDIA_RETRY, summary="extract audio 16 kHz mono")
         self.tracker.finish("extract")
         self.tracker.begin("plan")
@@ -121,7 +121,7 @@ class DubVideoWorkflow:
             "plan_windows",
             PlanInput(job_id=self.job_id, audio_key=audio_key, duration=info.duration,
                       window_seconds=job.window_seconds),
-            timeout=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
+            limit=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
             summary="plan windows at silences", result_type=list[Window])
         self.tracker.finish("plan")
         per_lang = len(windows) * len(job.target_langs)
@@ -156,7 +156,7 @@ class DubVideoWorkflow:
                 "transcribe_window",
                 TranscribeInput(job_id=self.job_id, audio_key=audio_key, window=window,
                                 language=job.source_lang, settings=job.transcription),
-                timeout=p.window_timeout(window.end - window.start),
+                limit=p.window_timeout(window.end - window.start),
                 summary=f"transcribe {span}", result_type=TranscribeOutput)
             self.tracker.advance("transcribe")
             fits = {}
@@ -172,7 +172,7 @@ class DubVideoWorkflow:
             TranslateInput(job_id=self.job_id, window_index=window.index,
                            segments_key=transcript.segments_key, source_lang=job.source_lang,
                            target_lang=lang, translator=job.translator),
-            timeout=timedelta(minutes=10), retry=p.PROVIDER_RETRY,
+            limit=timedelta(minutes=10), retry=p.PROVIDER_RETRY,
             summary=f"translate {span} {job.source_lang}->{lang}")
         self.tracker.advance("translate")
         self.tracker.stage = "synthesize"
@@ -180,7 +180,7 @@ class DubVideoWorkflow:
             "synthesize_segments",
             SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
                             target_lang=lang, voice=job.voice),
-            timeout=p.window_timeout(window.end - window.start),
+            limit=p.window_timeout(window.end - window.start),
             summary=f"synthesize {span} {lang}")
         self.tracker.advance("synthesize")
         self.tracker.stage = "fit"
@@ -189,7 +189,7 @@ class DubVideoWorkflow:
             FitInput(job_id=self.job_id, window=window, target_lang=lang,
                      segments_key=transcript.segments_key, texts_key=texts_key,
                      clips_key=clips_key, max_stretch=job.max_stretch),
-            timeout=p.window_timeout(window.end - window.start), retry=p.MEDIA_RETRY,
+            limit=p.window_timeout(window.end - window.start), retry=p.MEDIA_RETRY,
             summary=f"fit {span} {lang}")
         self.tracker.advance("fit")
         return fit_key
@@ -201,28 +201,28 @@ class DubVideoWorkflow:
             RenderInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name,
                         source_lang=job.source_lang, target_lang=lang, duration=info.duration,
                         segments_keys=segments_keys, fit_keys=fit_keys),
-            timeout=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
+            limit=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
             summary=f"mix and mux {lang}", result_type=OutputSet)
 
     async def _cleanup(self, keep_outputs: bool) -> None:
         self.tracker.begin("cleanup")
         await self._cpu("cleanup_job", CleanupInput(job_id=self.job_id, keep_outputs=keep_outputs),
-                        timeout=p.SHORT, retry=p.CLEANUP_RETRY, summary="clean up")
+                        limit=p.SHORT, retry=p.CLEANUP_RETRY, summary="clean up")
         self.tracker.finish("cleanup")
 
-    async def _cpu(self, name: str, *args: Any, timeout: timedelta, retry: RetryPolicy,
+    async def _cpu(self, name: str, *args: Any, limit: timedelta, retry: RetryPolicy,
                    summary: str, result_type: Any = None) -> Any:
         await workflow.wait_condition(lambda: not self.tracker.paused)
         return await workflow.execute_activity(
-            name, args=list(args), task_queue=CPU_TASK_QUEUE, start_to_close_timeout=timeout,
+            name, args=list(args), task_queue=CPU_TASK_QUEUE, start_to_close_timeout=limit,
             heartbeat_timeout=p.HEARTBEAT, retry_policy=retry, summary=summary,
             result_type=result_type)
 
-    async def _gpu(self, name: str, *args: Any, timeout: timedelta, summary: str,
+    async def _gpu(self, name: str, *args: Any, limit: timedelta, summary: str,
                    result_type: Any = None) -> Any:
         await workflow.wait_condition(lambda: not self.tracker.paused)
         return await workflow.execute_activity(
-            name, args=list(args), task_queue=GPU_TASK_QUEUE, start_to_close_timeout=timeout,
+            name, args=list(args), task_queue=GPU_TASK_QUEUE, start_to_close_timeout=limit,
             heartbeat_timeout=p.MODEL_HEARTBEAT, retry_policy=p.MODEL_RETRY, summary=summary,
             result_type=result_type)
 

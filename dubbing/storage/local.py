@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from dubbing.storage.base import Store, check_key
 
@@ -18,7 +20,7 @@ class LocalStore(Store):
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def _write_atomic(self, key: str, writer) -> None:  # type: ignore[no-untyped-def]
+    def _write_atomic(self, key: str, writer: Callable[[BinaryIO], object]) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
@@ -31,7 +33,7 @@ class LocalStore(Store):
             raise
 
     def put_file(self, key: str, source: Path) -> None:
-        def copy(out) -> None:  # type: ignore[no-untyped-def]
+        def copy(out: BinaryIO) -> None:
             with source.open("rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
 

@@ -26,20 +26,21 @@ class Ran:
     stderr: str
 
 
-async def starter(settings: Settings, *args: str, timeout: float = 300) -> Ran:
+async def starter(settings: Settings, *args: str, seconds: float = 300) -> Ran:
     """Run the CLI without blocking the event loop the in-process workers run on."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "starter", *args, env=service_env(settings),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(), seconds)
     except TimeoutError:
         proc.kill()
         raise
     return Ran(proc.returncode or 0, out.decode(), err.decode())
 
 
-async def test_translate_a_file_with_shell_metacharacters(workers: Settings, tmp_path: Path) -> None:
+async def test_translate_a_file_with_shell_metacharacters(workers: Settings,
+                                                         tmp_path: Path) -> None:
     odd = tmp_path / "my talk 'final' $(rm -rf x) & ;.mp4"
     shutil.copyfile(SAMPLE, odd)
     out = tmp_path / "out dir"
@@ -89,12 +90,12 @@ async def test_bad_media_fails_fast_with_one_line(workers: Settings, tmp_path: P
                                             problem) -> None:
     path = tmp_path / name
     if make is None:
-        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+        await asyncio.to_thread(subprocess.run, ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
                         "testsrc2=size=160x120:rate=10", "-t", "2", "-pix_fmt", "yuv420p",
                         str(path)], check=True)
     else:
         make(path)
-    proc = await starter(workers, "translate", str(path), "--to", "es", timeout=30)
+    proc = await starter(workers, "translate", str(path), "--to", "es", seconds=30)
     assert proc.returncode == 1, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and name in lines[0] and problem in lines[0], proc.stderr
@@ -105,11 +106,12 @@ async def test_bad_media_fails_fast_with_one_line(workers: Settings, tmp_path: P
 
 
 async def test_unknown_translator_is_a_usage_error(workers: Settings) -> None:
-    proc = await starter(workers, "translate", str(SAMPLE), "--to", "es", "--translator", "babel")
+    proc = await starter(workers, "translate", str(SAMPLE), "--to", "es",
+                         "--translator", "babel")
     assert proc.returncode == 2 and "unknown translator 'babel'" in proc.stderr
 
 
 async def test_unreachable_service_exit_code(workers: Settings) -> None:
     settings = workers.model_copy(update={"temporal_address": "127.0.0.1:1"})
-    proc = await starter(settings, "status", "dub-anything", timeout=60)
+    proc = await starter(settings, "status", "dub-anything", seconds=60)
     assert proc.returncode == 4 and "cannot reach Temporal" in proc.stderr
