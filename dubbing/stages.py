@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from dubbing.contract import TranscriptionSettings
+from dubbing.contract import DubJob, TranscriptionSettings
 
 
 class Model(BaseModel):
@@ -66,6 +66,7 @@ class ProbeInput(Model):
     job_id: str
     input_key: str
     input_name: str
+    job: DubJob | None = None
 
 
 class PlanInput(Model):

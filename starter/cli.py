@@ -28,8 +28,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED, EXIT_UNREACHABLE = 0, 1, 2, 3,
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Dub videos into other languages with the durable dubbing service.")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Exit(Exception):
@@ -97,8 +97,12 @@ def _failure_message(exc: WorkflowFailureError) -> str:
     return str(cause or exc)
 
 
+def _link(settings: Settings, job_id: str) -> str:
+    return f"{settings.web_ui}/namespaces/{settings.temporal_namespace}/workflows/{job_id}"
+
+
 async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
-                  started: float) -> int:
+                  started: float | None) -> int:
     try:
         result = await result_coro
     except WorkflowFailureError as exc:
@@ -106,14 +110,17 @@ async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
             raise Exit(EXIT_CANCELLED, f"job {handle.id} was cancelled: "
                        f"{_failure_message(exc)}") from exc
         raise Exit(EXIT_FAILED, f"job {handle.id} failed: {_failure_message(exc)}") from exc
-    store = open_store(Settings().store)
-    paths = await asyncio.to_thread(outputs.download, store, result, out_dir)
-    wall = time.monotonic() - started
+    settings = Settings()
+    paths = await asyncio.to_thread(outputs.download, open_store(settings.store), result, out_dir)
+    took = result.elapsed_seconds
+    rtf = took / result.media_seconds if result.media_seconds else 0.0
+    wall = f", {time.monotonic() - started:.1f} s end to end" if started is not None else ""
     for path in paths:
         out.print(str(path), highlight=False)
     out.print(f"job {handle.id}: {result.segments} segments, {result.media_seconds:.1f} s of "
-              f"media in {wall:.1f} s wall (real-time factor {wall / result.media_seconds:.2f})",
+              f"media dubbed in {took:.1f} s wall (real-time factor {rtf:.2f}){wall}",
               highlight=False)
+    out.print(f"Web UI: {_link(settings, handle.id)}", highlight=False)
     return EXIT_OK
 
 
@@ -143,8 +150,7 @@ def translate(
         if no_wait:
             out.print(handle.id, highlight=False)
             return EXIT_OK
-        err.print(f"job {handle.id}: {settings.web_ui}/namespaces/"
-                  f"{settings.temporal_namespace}/workflows/{handle.id}", highlight=False)
+        err.print(f"job {handle.id}: {_link(settings, handle.id)}", highlight=False)
         return await _finish(handle, watch.follow(handle, err), out_dir, started)
 
     _run(main)
@@ -202,8 +208,7 @@ def result(job_id: str,
     async def main() -> int:
         client = await _client(Settings())
         handle = client.get_workflow_handle(job_id, result_type=DubResult)
-        return await _finish(handle, handle.result(), out_dir,
-                             time.monotonic())
+        return await _finish(handle, handle.result(), out_dir, None)
 
     _run(main)
 

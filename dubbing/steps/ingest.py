@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dubbing import keys
+from dubbing.engines.checks import check_job
 from dubbing.errors import BadInputError
 from dubbing.media import audio
 from dubbing.media.probe import probe
@@ -14,6 +15,8 @@ from dubbing.windows import plan_windows
 
 
 def probe_input(store: Store, scratch: Path, inp: ProbeInput) -> MediaInfo:
+    if inp.job is not None:
+        check_job(inp.job)
     if not store.exists(inp.input_key):
         raise BadInputError(f"{inp.input_name}: the uploaded input is missing from storage; "
                             "submit the job again")

@@ -115,3 +115,14 @@ async def test_unreachable_service_exit_code(workers: Settings) -> None:
     settings = workers.model_copy(update={"temporal_address": "127.0.0.1:1"})
     proc = await starter(settings, "status", "dub-anything", seconds=60)
     assert proc.returncode == 4 and "cannot reach Temporal" in proc.stderr
+
+
+@pytest.mark.parametrize(("args", "problem"), [
+    (("--to", "xx"), "Apertium cannot translate en->xx"),
+    (("--from", "fr", "--to", "es"), "recognizes English only"),
+])
+async def test_unsupported_languages_fail_before_heavy_work(workers: Settings, args,
+                                                            problem) -> None:
+    proc = await starter(workers, "translate", str(SAMPLE), *args, seconds=30)
+    assert proc.returncode == 1, proc.stderr
+    assert problem in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,30 @@
+"""Checking a job's languages and engines before any heavy work starts."""
+
+from __future__ import annotations
+
+from dubbing.contract import DubJob
+from dubbing.engines.asr import check_language
+from dubbing.engines.translate import make_translator
+from dubbing.errors import UnsupportedLanguageError
+from dubbing.languages import ESPEAK_VOICES
+
+
+def check_job(job: DubJob) -> None:
+    """Raise the error the job would hit hours later: unknown pair, voice or model language."""
+    check_language(job.transcription.model, job.source_lang)
+    for target in job.target_langs:
+        if target == job.source_lang:
+            raise UnsupportedLanguageError(
+                f"the target language {target!r} is the source language; choose another --to")
+        make_translator(job.translator, job.source_lang, target)
+        check_voice(job.voice, target)
+
+
+def check_voice(voice: str, lang: str) -> None:
+    if voice == "piper" or (voice == "auto" and lang == "en"):
+        if lang != "en":
+            raise UnsupportedLanguageError(f"the bundled Piper voice speaks English, not {lang!r}")
+    elif voice in ("auto", "espeak") and lang not in ESPEAK_VOICES:
+        raise UnsupportedLanguageError(
+            f"espeak-ng has no voice for {lang!r}; supported: {', '.join(sorted(ESPEAK_VOICES))}"
+        )
