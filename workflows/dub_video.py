@@ -107,7 +107,8 @@ class DubVideoWorkflow:
     async def _dub(self, job: DubJob) -> DubResult:
         ref = ProbeInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name)
         self.tracker.begin("probe")
-        info: MediaInfo = await self._cpu("probe_media", ref.model_copy(update={"job": job}), limit=p.SHORT,
+        checked = ref.model_copy(update={"job": job})
+        info: MediaInfo = await self._cpu("probe_media", checked, limit=p.SHORT,
                                           retry=p.MEDIA_RETRY, summary=f"probe {job.input_name}",
                                           result_type=MediaInfo)
         self.tracker.finish("probe")
