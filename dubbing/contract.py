@@ -49,6 +49,9 @@ class DubJob(Frozen):
     max_stretch: float = Field(default=1.3, ge=1.0, le=2.0)
     window_seconds: float = Field(default=180.0, ge=20.0)
     max_parallel_windows: int = Field(default=2, ge=1, le=16)
+    heartbeat_seconds: float = Field(
+        default=30.0, ge=2.0, le=600.0,
+        description="how soon a crashed worker's activity is retried elsewhere")
 
 
 class OutputSet(Frozen):

@@ -6,6 +6,8 @@ are referenced by key.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from pydantic import BaseModel, ConfigDict
 
 from dubbing.contract import DubJob, TranscriptionSettings
@@ -28,6 +30,12 @@ class Window(Model):
     index: int
     start: float
     end: float
+    chunks: tuple[float, ...] = ()
+
+    def chunk_bounds(self) -> list[tuple[float, float]]:
+        """Chunks decoded independently, one checkpoint each; the whole window by default."""
+        edges = self.chunks or (self.start, self.end)
+        return list(pairwise(edges))
 
 
 class Segment(Model):
@@ -87,6 +95,8 @@ class TranscribeInput(Model):
 class TranscribeOutput(Model):
     segments_key: str
     count: int
+    resumed_at: float | None = None
+    decoded_seconds: float = 0.0
 
 
 class TranslateInput(Model):

@@ -49,6 +49,7 @@ class DubVideoWorkflow:
         self.tracker = Tracker(workflow.now())
         self.job_id = workflow.info().workflow_id
         self.cancel_reason: str | None = None
+        self.heartbeat = p.HEARTBEAT
 
     @workflow.run
     async def run(self, job: DubJob) -> DubResult:
@@ -105,6 +106,7 @@ class DubVideoWorkflow:
             raise ValueError("the job is not paused")
 
     async def _dub(self, job: DubJob) -> DubResult:
+        self.heartbeat = timedelta(seconds=job.heartbeat_seconds)
         ref = ProbeInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name)
         self.tracker.begin("probe")
         checked = ref.model_copy(update={"job": job})
@@ -216,7 +218,7 @@ class DubVideoWorkflow:
         await workflow.wait_condition(lambda: not self.tracker.paused)
         return await workflow.execute_activity(
             name, args=list(args), task_queue=CPU_TASK_QUEUE, start_to_close_timeout=limit,
-            heartbeat_timeout=p.HEARTBEAT, retry_policy=retry, summary=summary,
+            heartbeat_timeout=self.heartbeat, retry_policy=retry, summary=summary,
             result_type=result_type)
 
     async def _gpu(self, name: str, *args: Any, limit: timedelta, summary: str,
@@ -224,7 +226,7 @@ class DubVideoWorkflow:
         await workflow.wait_condition(lambda: not self.tracker.paused)
         return await workflow.execute_activity(
             name, args=list(args), task_queue=GPU_TASK_QUEUE, start_to_close_timeout=limit,
-            heartbeat_timeout=p.MODEL_HEARTBEAT, retry_policy=p.MODEL_RETRY, summary=summary,
+            heartbeat_timeout=self.heartbeat, retry_policy=p.MODEL_RETRY, summary=summary,
             result_type=result_type)
 
 

@@ -31,7 +31,6 @@ CLEANUP_RETRY = RetryPolicy(
 
 SHORT = timedelta(minutes=2)
 HEARTBEAT = timedelta(seconds=30)
-MODEL_HEARTBEAT = timedelta(seconds=90)
 
 
 def media_timeout(media_seconds: float) -> timedelta:

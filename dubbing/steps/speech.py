@@ -19,21 +19,39 @@ from dubbing.storage import Store
 
 def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: Beat,
                       checkpoint: dict[str, Any] | None = None) -> TranscribeOutput:
+    """Decode the window chunk by chunk; a retry restarts at the first unfinished chunk.
+
+    Chunks are cut in silences and decoded independently, so a resumed attempt produces the
+    same lines as an uninterrupted one while never decoding a finished chunk again.
+    """
     asr.check_language(inp.settings.model, inp.language)
+    beat(checkpoint)  # the model load below can take a while on a fresh worker
     model = asr.load_model(inp.settings.model)
-    window = inp.window
+    chunks = inp.window.chunk_bounds()
     done = [Segment.model_validate(s) for s in (checkpoint or {}).get("segments", [])]
-    position = float((checkpoint or {}).get("position", window.start))
+    first = int((checkpoint or {}).get("chunks_done", 0))
+    decoded = 0.0
     with store.open_local(inp.audio_key, scratch) as path:
-        samples = audio.read_window(path, position, window.end)
-    lines = asr.transcribe(model, samples, offset=position, limit=window.end,
-                           language=inp.language, beam_size=inp.settings.beam_size)
-    for line in lines:
-        done.append(Segment(index=len(done), start=line.start, end=line.end, text=line.text))
-        beat({"position": line.end, "segments": [s.model_dump() for s in done]})
-    key = keys.segments_key(inp.job_id, window.index)
+        for number in range(first, len(chunks)):
+            start, end = chunks[number]
+            lines = asr.transcribe(model, audio.read_window(path, start, end), offset=start,
+                                   limit=end, language=inp.language,
+                                   beam_size=inp.settings.beam_size)
+            fresh: list[Segment] = []
+            for line in lines:
+                fresh.append(Segment(index=len(done) + len(fresh), start=line.start,
+                                     end=line.end, text=line.text))
+                beat({"chunks_done": number, "segments": [s.model_dump() for s in done],
+                      "position": line.end})
+            done += fresh
+            decoded += end - start
+            beat({"chunks_done": number + 1, "segments": [s.model_dump() for s in done],
+                  "position": end})
+    key = keys.segments_key(inp.job_id, inp.window.index)
     store.put_json(key, [s.model_dump() for s in done])
-    return TranscribeOutput(segments_key=key, count=len(done))
+    resumed_at = chunks[first][0] if checkpoint and first < len(chunks) else None
+    return TranscribeOutput(segments_key=key, count=len(done), resumed_at=resumed_at,
+                            decoded_seconds=round(decoded, 3))
 
 
 def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: Beat,

@@ -1,0 +1,78 @@
+"""A stack of real processes for durability tests: dev server on a SQLite file, and workers
+that can be killed and restarted."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from temporalio.client import Client
+
+from dubbing.settings import Settings
+from tests.conftest import temporal_binary
+from worker.connect import connect
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Stack:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.settings = Settings(temporal_address=f"127.0.0.1:{self.port}",
+                                 store=str(root / "store"), scratch_dir=root / "scratch")
+        self.server: asyncio.subprocess.Process | None = None
+        self.workers: dict[str, asyncio.subprocess.Process] = {}
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DUB_TEMPORAL_ADDRESS": self.settings.temporal_address,
+                "DUB_STORE": self.settings.store, "DUB_SCRATCH_DIR": str(self.root / "scratch"),
+                "HF_HUB_OFFLINE": "1"}
+
+    async def start_server(self) -> None:
+        log = (self.root / "temporal.log").open("ab")
+        self.server = await asyncio.create_subprocess_exec(
+            temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port",
+            str(self.port), "--headless", "--db-filename", str(self.root / "temporal.db"),
+            "--log-level", "error", stdout=log, stderr=log)
+        for _ in range(150):
+            try:
+                await (await self.client()).count_workflows()
+                return
+            except Exception:
+                await asyncio.sleep(0.2)
+        raise RuntimeError("dev server did not start")
+
+    async def kill_server(self) -> None:
+        assert self.server is not None
+        self.server.send_signal(signal.SIGKILL)
+        await self.server.wait()
+
+    async def client(self) -> Client:
+        return await connect(self.settings)
+
+    async def start_worker(self, name: str, role: str) -> None:
+        log = (self.root / f"{name}.log").open("ab")
+        self.workers[name] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "worker", "--role", role, env=self.env(), stdout=log,
+            stderr=log)
+
+    async def stop_worker(self, name: str, sig: int = signal.SIGTERM) -> None:
+        proc = self.workers.pop(name)
+        if proc.returncode is None:
+            proc.send_signal(sig)
+        await proc.wait()
+
+    async def close(self) -> None:
+        for name in list(self.workers):
+            await self.stop_worker(name, signal.SIGKILL)
+        if self.server is not None and self.server.returncode is None:
+            await self.kill_server()
