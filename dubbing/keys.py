@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import re
 
-_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
 def _job(job_id: str) -> str:
-    if not _JOB_ID.match(job_id):
+    if not _JOB_ID.fullmatch(job_id):
         raise ValueError(f"job id {job_id!r} is not usable as a storage prefix")
     return f"jobs/{job_id}"
 
 
 def _lang(lang: str) -> str:
-    if not _LANG.match(lang):
+    if not _LANG.fullmatch(lang):
         raise ValueError(f"language code {lang!r} is not valid")
     return lang
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from dubbing.contract import (
@@ -43,6 +45,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.progress import Tracker
 
 
+T = TypeVar("T")
+
+# On cancellation, wait until in-flight activities have stopped before cleaning up, so none of
+# them writes into storage after the cleanup.
+WAIT_FOR_STOP = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+
+
 @workflow.defn(name=WORKFLOW_NAME)
 class DubVideoWorkflow:
     def __init__(self) -> None:
@@ -55,13 +64,16 @@ class DubVideoWorkflow:
     async def run(self, job: DubJob) -> DubResult:
         try:
             result = await self._dub(job)
-        except asyncio.CancelledError:
-            self.tracker.state = JobState.CANCELLING
+        except (asyncio.CancelledError, ActivityError) as err:
+            cancelled = workflow.cancellation_reason() is not None
+            self.tracker.state = JobState.CANCELLING if cancelled else JobState.FAILED
             await self._cleanup(keep_outputs=False)
-            raise
-        except ActivityError as err:
-            self.tracker.state = JobState.FAILED
-            await self._cleanup(keep_outputs=False)
+            if cancelled:
+                # An activity stopped by the cancellation surfaces as an ActivityError; the run
+                # must still end CANCELED, which takes a CancelledError after the request.
+                raise asyncio.CancelledError(workflow.cancellation_reason()) from None
+            if isinstance(err, asyncio.CancelledError):
+                raise
             raise _user_failure(err) from err
         await self._cleanup(keep_outputs=True)
         self.tracker.state = JobState.COMPLETED
@@ -133,8 +145,7 @@ class DubVideoWorkflow:
             self.tracker.set_total(stage, per_lang)
         self.tracker.set_total("render", len(job.target_langs))
         slots = asyncio.Semaphore(job.max_parallel_windows)
-        done = await asyncio.gather(
-            *(self._window(job, audio_key, w, slots) for w in windows))
+        done = await _all_or_none([self._window(job, audio_key, w, slots) for w in windows])
         segments_keys = [d[0].segments_key for d in done]
         fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
         outputs = []
@@ -219,7 +230,7 @@ class DubVideoWorkflow:
         return await workflow.execute_activity(
             name, args=list(args), task_queue=CPU_TASK_QUEUE, start_to_close_timeout=limit,
             heartbeat_timeout=self.heartbeat, retry_policy=retry, summary=summary,
-            result_type=result_type)
+            result_type=result_type, cancellation_type=WAIT_FOR_STOP)
 
     async def _gpu(self, name: str, *args: Any, limit: timedelta, summary: str,
                    result_type: Any = None) -> Any:
@@ -227,7 +238,22 @@ class DubVideoWorkflow:
         return await workflow.execute_activity(
             name, args=list(args), task_queue=GPU_TASK_QUEUE, start_to_close_timeout=limit,
             heartbeat_timeout=self.heartbeat, retry_policy=p.MODEL_RETRY, summary=summary,
-            result_type=result_type)
+            result_type=result_type, cancellation_type=WAIT_FOR_STOP)
+
+
+async def _all_or_none(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run all; on the first failure or a cancellation, stop the rest and wait until their
+    activities have stopped, so that cleanup never races a running activity."""
+    tasks = [asyncio.create_task(c) for c in coros]
+    try:
+        await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        pending = [t for t in tasks if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await workflow.wait(pending)
+    return [t.result() for t in tasks]
 
 
 def _clock(seconds: float) -> str:

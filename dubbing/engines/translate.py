@@ -57,7 +57,7 @@ class Apertium:
         lines = [" ".join(t.split()) for t in texts]
         out = run_tool(["apertium", "-u", self.mode], what="apertium",
                        input_text="\n".join(lines) + "\n", timeout=600).stdout
-        result = out.rstrip("\n").split("\n") if lines else []
+        result = out.split("\n")[: len(lines)] if lines else []
         if len(result) != len(lines):
             raise ToolError(f"apertium returned {len(result)} lines for {len(lines)}")
         return [r.strip() for r in result]

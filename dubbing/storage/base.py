@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 
 
 def check_key(key: str) -> str:
     """Keys are built by the service, never taken raw from a user; refuse anything odd."""
-    if not _KEY.match(key) or ".." in key.split("/") or "//" in key or len(key) > 512:
+    if not _KEY.fullmatch(key) or ".." in key.split("/") or "//" in key or len(key) > 512:
         raise ValueError(f"invalid storage key {key!r}")
     return key
 

@@ -1,0 +1,169 @@
+"""Rendering: ffmpeg argument lists for fitting and muxing, and the dub track itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dubbing.fit import FitDecision
+from dubbing.media.render import DUB_RATE, Placement, fit_clip_args, mux_args, write_dub_track
+from dubbing.media.tools import run_tool
+
+
+def write_clip(path: Path, samples: np.ndarray, rate: int = DUB_RATE) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.astype(np.int16).tobytes())
+    return path
+
+
+def read_track(path: Path) -> tuple[int, np.ndarray]:
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
+        return wav.getframerate(), np.frombuffer(wav.readframes(wav.getnframes()), np.int16)
+
+
+def af(args: list[str]) -> str:
+    return args[args.index("-af") + 1]
+
+
+def ffprobe(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
+                          "-show_streams", str(path)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_fit_args_at_normal_speed_only_resample() -> None:
+    args = fit_clip_args(Path("in.wav"), Path("out.wav"), FitDecision(1.0, 1.5, 0.0))
+    assert all(isinstance(a, str) for a in args)
+    assert af(args) == f"aresample={DUB_RATE}"
+    assert args[-1] == "out.wav"
+    assert "in.wav" in args
+
+
+def test_fit_args_speed_up_without_trim() -> None:
+    filters = af(fit_clip_args(Path("a.wav"), Path("b.wav"), FitDecision(1.2, 2.0, 0.0)))
+    assert "atempo=1.2000" in filters
+    assert "atrim" not in filters and "afade" not in filters
+
+
+def test_fit_args_trim_with_fade_when_overflowing() -> None:
+    filters = af(fit_clip_args(Path("a.wav"), Path("b.wav"), FitDecision(1.3, 2.0, 0.7)))
+    parts = filters.split(",")
+    assert parts[0] == "atempo=1.3000"
+    assert "atrim=0:2.0000" in parts
+    assert any(p.startswith("afade=t=out:st=1.9500") for p in parts)
+
+
+def test_fit_args_keep_odd_file_names_as_single_arguments(tmp_path: Path) -> None:
+    source = tmp_path / "my clip; rm -rf $HOME.wav"
+    args = fit_clip_args(source, tmp_path / "o.wav", FitDecision(1.0, 1.0, 0.0))
+    assert str(source) in args
+
+
+def test_fitted_clip_really_lasts_the_placed_time(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    source = write_clip(tmp_path / "in.wav", rng.integers(-8000, 8000, 3 * 22050), rate=22050)
+    decision = FitDecision(1.3, 2.0, 3.0 / 1.3 - 2.0)
+    run_tool(fit_clip_args(source, tmp_path / "out.wav", decision), what="fit")
+    rate, samples = read_track(tmp_path / "out.wav")
+    assert rate == DUB_RATE
+    assert len(samples) / rate == pytest.approx(2.0, abs=0.01)
+
+
+def test_mux_copies_h264_and_tags_languages() -> None:
+    args = mux_args(Path("v.mp4"), Path("dub.wav"), Path("o.mp4"), target_lang="es",
+                    source_lang="en", video_codec="h264", audio_codec="aac")
+    joined = " ".join(args)
+    assert all(isinstance(a, str) for a in args)
+    assert "-c:v copy" in joined
+    assert "-map 1:a:0 -map 0:a:0" in joined  # dub first, original second
+    assert "-metadata:s:a:0 language=spa" in joined
+    assert "-metadata:s:a:1 language=eng" in joined
+    assert "-disposition:a:0 default" in joined
+    assert "-disposition:a:1 0" in joined
+    assert "-c:a:1 copy" in joined
+
+
+def test_mux_reencodes_what_mp4_cannot_carry() -> None:
+    args = mux_args(Path("v.mkv"), Path("d.wav"), Path("o.mp4"), target_lang="ca",
+                    source_lang="en", video_codec="prores", audio_codec="pcm_s24le")
+    joined = " ".join(args)
+    assert "-c:v libx264" in joined
+    assert "-c:a:1 aac" in joined
+    assert "language=cat" in joined
+
+
+def test_mux_audio_only_maps_no_video() -> None:
+    args = mux_args(Path("a.m4a"), Path("d.wav"), Path("o.mp4"), target_lang="es",
+                    source_lang="en", video_codec=None, audio_codec="aac")
+    assert "0:v:0" not in args and "-c:v" not in args
+
+
+def test_mux_output_has_copied_video_and_tagged_tracks(tmp_path: Path) -> None:
+    video = tmp_path / "in.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=1",
+                    "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:d=1", "-c:v", "libx264",
+                    "-c:a", "aac", "-shortest", str(video)], check=True)
+    dub = write_clip(tmp_path / "dub.wav", np.zeros(DUB_RATE, np.int16))
+    out = tmp_path / "out.mp4"
+    run_tool(mux_args(video, dub, out, target_lang="es", source_lang="en",
+                      video_codec="h264", audio_codec="aac"), what="mux")
+    streams = ffprobe(out)["streams"]
+    assert [s["codec_type"] for s in streams] == ["video", "audio", "audio"]
+    assert streams[0]["codec_name"] == "h264"
+    assert [s["tags"]["language"] for s in streams[1:]] == ["spa", "eng"]
+    assert [s["disposition"]["default"] for s in streams[1:]] == [1, 0]
+
+
+def test_dub_track_has_exact_length_and_clips_at_their_start(tmp_path: Path) -> None:
+    a = write_clip(tmp_path / "a.wav", np.full(4800, 1000))
+    b = write_clip(tmp_path / "b.wav", np.full(2400, -2000))
+    duration = 2.00001
+    write_dub_track(tmp_path / "dub.wav", duration,
+                    [Placement(0.5, a), Placement(1.25, b)])
+    rate, track = read_track(tmp_path / "dub.wav")
+    assert rate == DUB_RATE
+    assert len(track) == round(duration * DUB_RATE)
+    assert not track[:24000].any()
+    assert (track[24000:28800] == 1000).all()
+    assert not track[28800:60000].any()
+    assert (track[60000:62400] == -2000).all()
+    assert not track[62400:].any()
+
+
+def test_dub_track_cuts_a_clip_at_the_end_and_skips_clips_past_it(tmp_path: Path) -> None:
+    a = write_clip(tmp_path / "a.wav", np.full(DUB_RATE, 500))
+    write_dub_track(tmp_path / "dub.wav", 1.0,
+                    [Placement(0.75, a), Placement(1.5, a)])
+    _, track = read_track(tmp_path / "dub.wav")
+    assert len(track) == DUB_RATE
+    assert (track[36000:] == 500).all()
+
+
+def test_overlapping_clip_does_not_overwrite_the_previous_one(tmp_path: Path) -> None:
+    a = write_clip(tmp_path / "a.wav", np.full(4800, 7))
+    b = write_clip(tmp_path / "b.wav", np.full(4800, 9))
+    write_dub_track(tmp_path / "dub.wav", 1.0, [Placement(0.0, a), Placement(0.05, b)])
+    _, track = read_track(tmp_path / "dub.wav")
+    assert (track[:4800] == 7).all()
+    assert (track[4800:9600] == 9).all()
+
+
+def test_dub_track_with_no_clips_is_silence(tmp_path: Path) -> None:
+    write_dub_track(tmp_path / "dub.wav", 0.5, [])
+    _, track = read_track(tmp_path / "dub.wav")
+    assert len(track) == 24000 and not track.any()
+
+
+def test_dub_track_refuses_clips_not_at_48_khz(tmp_path: Path) -> None:
+    wrong = write_clip(tmp_path / "w.wav", np.zeros(100), rate=16000)
+    with pytest.raises(ValueError, match="48000"):
+        write_dub_track(tmp_path / "dub.wav", 1.0, [Placement(0.0, wrong)])
