@@ -7,6 +7,7 @@ otherwise put the change behind `workflow.patched` and keep the old histories.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -27,10 +28,8 @@ OUT = Path(__file__).parent / "histories"
 
 
 async def _save(handle: WorkflowHandle, name: str) -> None:
-    try:
+    with contextlib.suppress(Exception):
         await handle.result()
-    except Exception:
-        pass
     history = await handle.fetch_history()
     (OUT / f"{name}.json").write_text(history.to_json())
 
@@ -47,7 +46,10 @@ async def _record(client: Client, settings: Settings, tmp: Path) -> None:
     cancelled = await jobs.submit(client, store, video,
                                   DubJob(input_key="-", input_name=video.name,
                                          heartbeat_seconds=3))
-    while (await cancelled.query(QUERY_PROGRESS, result_type=Progress)).stage != "transcribe":
+    for _ in range(600):
+        progress = await cancelled.query(QUERY_PROGRESS, result_type=Progress)
+        if progress.stage == "transcribe":
+            break
         await asyncio.sleep(0.1)
     await cancelled.signal(SIGNAL_CANCEL, CancelRequest(reason="recorded cancellation"))
     await _save(cancelled, "cancelled")
