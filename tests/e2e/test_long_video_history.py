@@ -17,7 +17,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE, DubJob, DubResult, OutputSet
+from dubbing.contract import (
+    CPU_TASK_QUEUE,
+    GPU_TASK_QUEUE,
+    WORKFLOW_NAME,
+    DubJob,
+    DubResult,
+    OutputSet,
+)
 from dubbing.stages import (
     FitInput,
     MediaInfo,
@@ -121,7 +128,7 @@ async def test_three_hour_video_history_stays_small(standin_env: WorkflowEnviron
     job = DubJob(input_key="jobs/dub-3h/input", input_name="three-hours.mp4",
                  max_parallel_windows=4)
     handle = await standin_env.client.start_workflow(
-        DubVideoWorkflow.run, job, id="dub-3h", task_queue=CPU_TASK_QUEUE,
+        WORKFLOW_NAME, job, id="dub-3h", task_queue=CPU_TASK_QUEUE,
         result_type=DubResult)
     result = await handle.result()
     assert result.segments == 60 * 45
