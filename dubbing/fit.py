@@ -31,6 +31,8 @@ class FitDecision:
 
 def slots(starts: list[float], window_end: float) -> list[Slot]:
     """A line may speak from its start until the next line starts (or the window ends)."""
+    if not starts:
+        return []
     ends = [*starts[1:], window_end]
     return [Slot(start, max(start, end)) for start, end in zip(starts, ends, strict=True)]
 

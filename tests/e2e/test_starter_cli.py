@@ -126,3 +126,23 @@ async def test_unsupported_languages_fail_before_heavy_work(workers: Settings, a
     proc = await starter(workers, "translate", str(SAMPLE), *args, seconds=30)
     assert proc.returncode == 1, proc.stderr
     assert problem in proc.stderr and "Traceback" not in proc.stderr
+
+
+async def test_all_silence_succeeds_with_no_speech(workers: Settings, tmp_path: Path) -> None:
+    quiet = tmp_path / "quiet.mp4"
+    await asyncio.to_thread(subprocess.run, [
+        "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10",
+        "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "8", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", str(quiet)], check=True)
+    proc = await starter(workers, "translate", str(quiet), "--to", "es", "--out",
+                         str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 segments" in proc.stdout
+    assert (tmp_path / "o" / "quiet.es.srt").read_text().strip() == ""
+
+
+async def test_unknown_speech_model_is_a_configuration_error(workers: Settings) -> None:
+    proc = await starter(workers, "translate", str(SAMPLE), "--to", "es", "--asr-model",
+                         "/no/such/model", seconds=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "speech model '/no/such/model'" in proc.stderr and "Traceback" not in proc.stderr

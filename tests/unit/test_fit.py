@@ -60,3 +60,7 @@ def test_empty_slot_places_nothing_and_records_all_as_overflow() -> None:
     d = decide(1.2, Slot(4.0, 4.0), max_stretch=1.3)
     assert d.placed_seconds == 0.0
     assert d.overflow_seconds == 1.2
+
+
+def test_a_window_without_speech_has_no_slots() -> None:
+    assert slots([], 30.0) == []
