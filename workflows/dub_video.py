@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -42,10 +41,9 @@ with workflow.unsafe.imports_passed_through():
         Window,
     )
     from workflows import policies as p
+    from workflows.concurrency import all_or_none, clock, user_failure
     from workflows.progress import Tracker
 
-
-T = TypeVar("T")
 
 # On cancellation, wait until in-flight activities have stopped before cleaning up, so none of
 # them writes into storage after the cleanup.
@@ -74,7 +72,7 @@ class DubVideoWorkflow:
                 raise asyncio.CancelledError(workflow.cancellation_reason()) from None
             if isinstance(err, asyncio.CancelledError):
                 raise
-            raise _user_failure(err) from err
+            raise user_failure(err) from err
         await self._cleanup(keep_outputs=True)
         self.tracker.state = JobState.COMPLETED
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -145,7 +143,7 @@ class DubVideoWorkflow:
             self.tracker.set_total(stage, per_lang)
         self.tracker.set_total("render", len(job.target_langs))
         slots = asyncio.Semaphore(job.max_parallel_windows)
-        done = await _all_or_none([self._window(job, audio_key, w, slots) for w in windows])
+        done = await all_or_none([self._window(job, audio_key, w, slots) for w in windows])
         segments_keys = [d[0].segments_key for d in done]
         fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
         outputs = []
@@ -164,7 +162,7 @@ class DubVideoWorkflow:
                       slots: asyncio.Semaphore) -> tuple[TranscribeOutput, dict[str, str]]:
         """Transcribe one window, then translate, voice and fit it for every language."""
         async with slots:
-            span = f"{_clock(window.start)}-{_clock(window.end)}"
+            span = f"{clock(window.start)}-{clock(window.end)}"
             self.tracker.stage = "transcribe"
             transcript: TranscribeOutput = await self._gpu(
                 "transcribe_window",
@@ -239,34 +237,3 @@ class DubVideoWorkflow:
             name, args=list(args), task_queue=GPU_TASK_QUEUE, start_to_close_timeout=limit,
             heartbeat_timeout=self.heartbeat, retry_policy=p.MODEL_RETRY, summary=summary,
             result_type=result_type, cancellation_type=WAIT_FOR_STOP)
-
-
-async def _all_or_none(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """Run all; on the first failure or a cancellation, stop the rest and wait until their
-    activities have stopped, so that cleanup never races a running activity."""
-    tasks = [asyncio.create_task(c) for c in coros]
-    try:
-        await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    finally:
-        pending = [t for t in tasks if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            await workflow.wait(pending)
-    return [t.result() for t in tasks]
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
-def _user_failure(err: ActivityError) -> ApplicationError:
-    """Fail the run with the root cause's message and type, so clients print one clear line."""
-    cause: BaseException | None = err
-    while cause is not None and not isinstance(cause, ApplicationError):
-        cause = cause.__cause__
-    if cause is None:
-        return ApplicationError(str(err.__cause__ or err), type="ActivityFailed",
-                                non_retryable=True)
-    return ApplicationError(cause.message, type=cause.type, non_retryable=True)

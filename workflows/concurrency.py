@@ -1,0 +1,43 @@
+"""Workflow-side helpers: running windows together, naming time spans, phrasing failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+T = TypeVar("T")
+
+
+async def all_or_none(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run all; on the first failure or a cancellation, stop the rest and wait until their
+    activities have stopped, so that cleanup never races a running activity."""
+    tasks = [asyncio.create_task(c) for c in coros]
+    try:
+        await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        pending = [t for t in tasks if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await workflow.wait(pending)
+    return [t.result() for t in tasks]
+
+
+def clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def user_failure(err: ActivityError) -> ApplicationError:
+    """Fail the run with the root cause's message and type, so clients print one clear line."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.__cause__
+    if cause is None:
+        return ApplicationError(str(err.__cause__ or err), type="ActivityFailed",
+                                non_retryable=True)
+    return ApplicationError(cause.message, type=cause.type, non_retryable=True)
