@@ -14,7 +14,7 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
         "input": inp.input_name,
         "source_lang": inp.source_lang,
         "target_lang": inp.target_lang,
-        "media_seconds": round(inp.duration, 3),
+        "media_seconds": round(inp.media.duration, 3),
         "summary": {
             "segments": len(ordered),
             "max_speed": max(speeds),

@@ -132,8 +132,7 @@ class RenderInput(Model):
     input_name: str
     source_lang: str
     target_lang: str
-    duration: float
-    segments_keys: list[str]
+    media: MediaInfo
     fit_keys: list[str]
 
 

@@ -144,12 +144,11 @@ class DubVideoWorkflow:
         self.tracker.set_total("render", len(job.target_langs))
         slots = asyncio.Semaphore(job.max_parallel_windows)
         done = await all_or_none([self._window(job, audio_key, w, slots) for w in windows])
-        segments_keys = [d[0].segments_key for d in done]
         fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
         outputs = []
         for lang in job.target_langs:
             self.tracker.stage = "render"
-            outputs.append(await self._render(job, info, lang, segments_keys, fit_keys[lang]))
+            outputs.append(await self._render(job, info, lang, fit_keys[lang]))
             self.tracker.advance("render")
         return DubResult(
             job_id=self.job_id, input_name=job.input_name, source_lang=job.source_lang,
@@ -206,13 +205,13 @@ class DubVideoWorkflow:
         self.tracker.advance("fit")
         return fit_key
 
-    async def _render(self, job: DubJob, info: MediaInfo, lang: str, segments_keys: list[str],
+    async def _render(self, job: DubJob, info: MediaInfo, lang: str,
                       fit_keys: list[str]) -> OutputSet:
         return await self._cpu(
             "render_outputs",
             RenderInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name,
-                        source_lang=job.source_lang, target_lang=lang, duration=info.duration,
-                        segments_keys=segments_keys, fit_keys=fit_keys),
+                        source_lang=job.source_lang, target_lang=lang, media=info,
+                        fit_keys=fit_keys),
             limit=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
             summary=f"mix and mux {lang}", result_type=OutputSet)
 

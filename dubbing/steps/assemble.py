@@ -10,7 +10,6 @@ from pathlib import Path
 from dubbing import keys
 from dubbing.fit import decide, slots
 from dubbing.media import render
-from dubbing.media.probe import probe
 from dubbing.media.tools import run_tool
 from dubbing.report import build_report
 from dubbing.stages import Clip, FitInput, FitRecord, RenderInput, Segment
@@ -59,11 +58,11 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     dub = scratch / "dub.wav"
     with ExitStack() as stack:
         placements = _placements(store, scratch, records, stack)
-        render.write_dub_track(dub, inp.duration, placements)
+        render.write_dub_track(dub, inp.media.duration, placements)
     beat("dub track")
     video = scratch / "dub.mp4"
+    info = inp.media
     with store.open_local(inp.input_key, scratch) as source:
-        info = probe(source, inp.input_name)
         run_tool(render.mux_args(source, dub, video, target_lang=inp.target_lang,
                                  source_lang=inp.source_lang, video_codec=info.video_codec,
                                  audio_codec=info.audio_codec),
