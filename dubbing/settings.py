@@ -24,8 +24,26 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DUB_TEMPORAL_API_KEY", "TEMPORAL_API_KEY"),
     )
     temporal_tls: bool = False
-    store: str = Field(default=".state/store", description="directory or file://DIR")
+    store: str = Field(default=".state/store",
+                       description="a directory, file://DIR, or s3://BUCKET[/PREFIX]")
+    s3_endpoint: str = Field(default="127.0.0.1:9000", description="S3/MinIO host:port")
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: str = "minioadmin"
+    s3_secure: bool = Field(default=False, description="use HTTPS for the S3 endpoint")
+    s3_region: str | None = None
+    presign_hours: float = Field(default=24.0, gt=0, le=168, description="result URL lifetime")
     scratch_dir: Path = Path(tempfile.gettempdir()) / "dub-scratch"
     cpu_slots: int = Field(default=4, ge=1, description="concurrent activities, CPU worker")
     gpu_slots: int = Field(default=1, ge=1, description="concurrent activities, GPU worker")
     web_ui: str = "http://127.0.0.1:8233"
+    traces: str = Field(default="none", pattern="^(otlp|console|none)$",
+                        description="trace exporter; otlp uses OTEL_EXPORTER_OTLP_ENDPOINT")
+    metrics: str = Field(default="none", pattern="^(otlp|prometheus|console|none)$",
+                         description="metrics exporter")
+    prometheus_port: int = Field(default=9464, description="port of the Prometheus endpoint")
+    breaker_failures: int = Field(default=3, ge=1,
+                                  description="provider failures in a row that open the breaker")
+    breaker_reset_seconds: float = Field(default=60.0, gt=0,
+                                         description="cool-down before probing the provider")
+    translator_fallback: str = Field(default="apertium",
+                                     description="offline engine used while a provider is down")
