@@ -7,10 +7,17 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from dubbing.errors import StorageError
+
+if TYPE_CHECKING:
+    from dubbing.settings import Settings
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 def check_key(key: str) -> str:
@@ -46,6 +53,16 @@ class Store(ABC):
         """A path readable in place, when the store is on this machine's disk."""
         return None
 
+    def presigned_url(self, key: str, expires: timedelta) -> str:
+        """A URL that reads the object; a `file://` URI for stores on this machine's disk.
+
+        Local URIs do not expire; `expires` matters for remote stores.
+        """
+        path = self.local_path(key)
+        if path is None:
+            raise StorageError(f"cannot make a URL for {key!r}: no such object on local disk")
+        return path.as_uri()
+
     def put_json(self, key: str, value: Any) -> None:
         self.put_bytes(key, json.dumps(value, ensure_ascii=False, indent=1).encode())
 
@@ -67,12 +84,37 @@ class Store(ABC):
             target.unlink(missing_ok=True)
 
 
-def open_store(url: str) -> Store:
-    """Open a store from a URL: a directory path or `file://DIR` (more schemes in production)."""
+def open_store(url: str, settings: Settings | None = None) -> Store:
+    """Open a store from a URL: a directory path, `file://DIR`, or `s3://BUCKET[/PREFIX]`.
+
+    S3 endpoint, credentials, TLS and region come from `settings` (the environment if None).
+    """
     from dubbing.storage.local import LocalStore
 
+    if url.startswith("s3://"):
+        return _open_s3(url, settings)
     if url.startswith("file://"):
         url = url[len("file://") :]
-    if "://" in url:
-        raise ValueError(f"unsupported storage URL {url!r}: use a directory path or file://DIR")
+    if "://" in url or not url:
+        raise ValueError(f"unsupported storage URL {url!r}: "
+                         "use a directory path, file://DIR or s3://BUCKET[/PREFIX]")
     return LocalStore(Path(url))
+
+
+def _open_s3(url: str, settings: Settings | None) -> Store:
+    from dubbing.settings import Settings
+    from dubbing.storage.s3 import S3Store
+
+    bucket, _, prefix = url[len("s3://") :].partition("/")
+    prefix = prefix.rstrip("/")
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise ValueError(f"invalid storage URL {url!r}: bad bucket name {bucket!r} "
+                         "(3-63 lowercase letters, digits, dots and hyphens)")
+    if prefix:
+        try:
+            check_key(prefix)
+        except ValueError:
+            raise ValueError(f"invalid storage URL {url!r}: bad key prefix {prefix!r}") from None
+    s = settings or Settings()
+    return S3Store(bucket, prefix, endpoint=s.s3_endpoint, access_key=s.s3_access_key,
+                   secret_key=s.s3_secret_key, secure=s.s3_secure, region=s.s3_region)

@@ -149,4 +149,4 @@ def test_open_store_accepts_paths_and_file_urls(tmp_path: Path) -> None:
     store = open_store(f"file://{tmp_path / 's2'}")
     assert isinstance(store, LocalStore) and store.root == (tmp_path / "s2").resolve()
     with pytest.raises(ValueError, match="unsupported"):
-        open_store("s3://bucket/prefix")
+        open_store("gs://bucket/prefix")

@@ -1,0 +1,205 @@
+"""A store in an S3 or MinIO bucket, on the `minio` client.
+
+Files stream from and to disk (multipart upload one part at a time, download to a temporary
+file then rename), so a video is never held in memory. Transient failures (connection errors,
+timeouts, 5xx answers, SlowDown) are retried with exponential backoff, then reported as
+`StorageError`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import certifi
+import urllib3
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity.wait import WaitBaseT
+
+from dubbing.errors import StorageError
+from dubbing.storage.base import Store, check_key
+
+T = TypeVar("T")
+
+PART_SIZE = 16 * 1024 * 1024
+RETRY_ATTEMPTS = 4
+RETRY_WAIT: WaitBaseT = wait_exponential(multiplier=0.5, max=4)  # 0.5 s, 1 s, 2 s
+_TIMEOUT = urllib3.Timeout(connect=10, read=120)
+_MISSING = frozenset({"NoSuchKey", "NoSuchBucket", "NotFound"})
+_TRANSIENT = frozenset({"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether another attempt may succeed: network trouble, throttling or a 5xx answer."""
+    if isinstance(exc, urllib3.exceptions.HTTPError | ServerError):
+        return True
+    if isinstance(exc, S3Error):
+        status = getattr(exc.response, "status", 0) or 0
+        return exc.code in _TRANSIENT or status >= 500
+    if isinstance(exc, InvalidResponseError):
+        return getattr(exc, "_code", 0) >= 500
+    return False
+
+
+class S3Store(Store):
+    """Objects in `bucket`, named `prefix/key` when a prefix is given."""
+
+    def __init__(self, bucket: str, prefix: str = "", *, endpoint: str, access_key: str,
+                 secret_key: str, secure: bool = False, region: str | None = None) -> None:
+        self.bucket = bucket
+        self.prefix = check_key(prefix.rstrip("/")) if prefix.strip("/") else ""
+        self.endpoint = endpoint
+        http = urllib3.PoolManager(  # as minio builds it, with shorter timeouts and retries
+            timeout=_TIMEOUT, maxsize=10, cert_reqs="CERT_REQUIRED",
+            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+            # One quick retry per request (e.g. one multipart part); longer outages go to tenacity.
+            retries=urllib3.Retry(total=1, status_forcelist=[500, 502, 503, 504]),
+        )
+        self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key,
+                             secure=secure, region=region, http_client=http)
+        self._bucket_ready = False
+        self._bucket_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"S3Store({self.url!r}, endpoint={self.endpoint!r})"
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    def _name(self, key: str) -> str:
+        check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _call(self, action: str, key: str, op: Callable[[], T]) -> T:
+        """Run `op`, retrying transient failures; turn what remains into `StorageError`."""
+        retrying = Retrying(stop=stop_after_attempt(RETRY_ATTEMPTS), wait=RETRY_WAIT,
+                            retry=retry_if_exception(is_transient), reraise=True)
+        try:
+            return retrying(op)
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                raise StorageError(
+                    f"cannot {action} {key!r}: no such object in {self.url} at {self.endpoint}"
+                ) from exc
+            raise self._failure(action, key, exc) from exc
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            raise self._failure(action, key, exc) from exc
+
+    def _failure(self, action: str, key: str, exc: Exception) -> StorageError:
+        return StorageError(f"cannot {action} {key!r} in {self.url} at {self.endpoint} "
+                            f"(after {RETRY_ATTEMPTS} attempts at most): {exc}")
+
+    def _ensure_bucket(self, key: str) -> None:
+        """Create the bucket on the first write when it is missing; once per store."""
+        if self._bucket_ready:
+            return
+        with self._bucket_lock:
+            if self._bucket_ready:
+                return
+
+            def create() -> None:
+                if self._client.bucket_exists(self.bucket):
+                    return
+                try:
+                    self._client.make_bucket(self.bucket)
+                except S3Error as exc:
+                    if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise
+
+            self._call("create the bucket for", key, create)
+            self._bucket_ready = True
+
+    def put_file(self, key: str, source: Path) -> None:
+        name = self._name(key)
+        self._ensure_bucket(key)
+        # One part at a time: minio queues parallel parts without bound, so a disk faster than
+        # the network would pull the whole file into memory.
+        self._call("upload", key, lambda: self._client.fput_object(
+            self.bucket, name, str(source), part_size=PART_SIZE, num_parallel_uploads=1))
+
+    def get_file(self, key: str, dest: Path) -> None:
+        name = self._name(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+
+        def download() -> None:
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+            os.close(fd)
+            try:  # fget_object streams into `tmp`, then renames it over `dest`
+                self._client.fget_object(self.bucket, name, str(dest), tmp_file_path=tmp)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+
+        self._call("download", key, download)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        name = self._name(key)
+        self._ensure_bucket(key)
+        self._call("upload", key, lambda: self._client.put_object(
+            self.bucket, name, io.BytesIO(data), len(data)))
+
+    def get_bytes(self, key: str) -> bytes:
+        name = self._name(key)
+
+        def read() -> bytes:
+            response = self._client.get_object(self.bucket, name)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+
+        return self._call("read", key, read)
+
+    def exists(self, key: str) -> bool:
+        name = self._name(key)
+
+        def stat() -> bool:
+            try:
+                self._client.stat_object(self.bucket, name)
+            except S3Error as exc:
+                if exc.code in _MISSING:
+                    return False
+                raise
+            return True
+
+        return self._call("check", key, stat)
+
+    def delete_prefix(self, prefix: str) -> int:
+        base = self._name(prefix.rstrip("/"))
+
+        def names() -> list[str]:
+            found = self._client.list_objects(self.bucket, prefix=base, recursive=True)
+            try:
+                return [o.object_name for o in found if o.object_name
+                        and (o.object_name == base or o.object_name.startswith(base + "/"))]
+            except S3Error as exc:
+                if exc.code == "NoSuchBucket":
+                    return []
+                raise
+
+        def remove(doomed: list[str]) -> None:
+            errors = self._client.remove_objects(self.bucket, map(DeleteObject, doomed))
+            failed = [f"{e.name}: {e.code}" for e in errors]  # the iterator does the work
+            if failed:
+                raise StorageError(f"cannot delete {len(failed)} objects under {prefix!r} in "
+                                   f"{self.url} at {self.endpoint}: {', '.join(failed[:5])}")
+
+        doomed = self._call("list", prefix, names)
+        if doomed:
+            self._call("delete", prefix, lambda: remove(doomed))
+        return len(doomed)
+
+    def presigned_url(self, key: str, expires: timedelta) -> str:
+        name = self._name(key)
+        return self._call("sign a URL for", key, lambda: self._client.presigned_get_object(
+            self.bucket, name, expires=expires))
