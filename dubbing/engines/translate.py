@@ -1,15 +1,27 @@
-"""Translation engines: Apertium offline, deep-translator providers online."""
+"""Translation engines: Apertium offline, deep-translator providers online.
+
+A provider is called through its circuit breaker (dubbing.engines.breaker); `make_translator`
+wraps it in a `ResilientTranslator` that translates a batch with the offline fallback engine
+while the provider fails or its breaker is open.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
-from typing import Protocol
+from typing import Any, Protocol
 
+import pybreaker
+
+from dubbing.engines.breaker import get_breaker
 from dubbing.errors import ConfigurationError, DubError, ToolError, UnsupportedLanguageError
 from dubbing.languages import APERTIUM_MODES
 from dubbing.media.tools import run_tool
+from dubbing.settings import Settings
+
+log = logging.getLogger(__name__)
 
 DEEP_PROVIDERS = {
     "google": "GoogleTranslator",
@@ -19,10 +31,16 @@ DEEP_PROVIDERS = {
     "microsoft": "MicrosoftTranslator",
 }
 TRANSLATORS = ("apertium", *DEEP_PROVIDERS)
+NO_FALLBACK = ("", "none")
 
 
 class Translator(Protocol):
+    """`used` names the engine that produced the last batch; `fallback_reason` says why it
+    is not the requested one (None when it is)."""
+
     name: str
+    used: str
+    fallback_reason: str | None
 
     def translate(self, texts: list[str]) -> list[str]: ...
 
@@ -30,6 +48,14 @@ class Translator(Protocol):
 class TranslationError(DubError):
     type = "TranslationFailed"
     retryable = True
+
+
+class ProviderError(TranslationError):
+    """A provider batch failed, or was skipped because the provider's breaker is open."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def apertium_modes() -> set[str]:
@@ -41,6 +67,8 @@ def apertium_modes() -> set[str]:
 
 class Apertium:
     name = "apertium"
+    used: str = "apertium"
+    fallback_reason: str | None = None
 
     def __init__(self, source: str, target: str) -> None:
         mode = APERTIUM_MODES.get((source, target))
@@ -63,37 +91,130 @@ class Apertium:
         return [r.strip() for r in result]
 
 
+def _short(exc: BaseException) -> str:
+    """The exception's type and first line, at most 160 characters."""
+    lines = str(exc).strip().splitlines()
+    return (f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)[:160]
+
+
+def _provider_client(provider: str, source: str, target: str) -> Any:
+    """The deep-translator object; credentials come from DUB_TRANSLATOR_API_KEY / _URL."""
+    import deep_translator
+    import requests
+    from deep_translator.exceptions import ApiKeyException
+
+    cls = getattr(deep_translator, DEEP_PROVIDERS[provider])
+    kwargs: dict[str, str] = {"source": source, "target": target}
+    if key := os.environ.get("DUB_TRANSLATOR_API_KEY"):
+        kwargs["api_key"] = key
+    if url := os.environ.get("DUB_TRANSLATOR_URL"):
+        kwargs["custom_url"] = url.rstrip("/") + "/"  # deep-translator appends "translate"
+    try:
+        return cls(**kwargs)
+    except ApiKeyException as exc:
+        raise ConfigurationError(
+            f"{provider} needs an API key: set DUB_TRANSLATOR_API_KEY") from exc
+    except requests.RequestException as exc:
+        raise TranslationError(f"{provider} is unreachable: {_short(exc)}") from exc
+    except Exception as exc:
+        raise UnsupportedLanguageError(f"{provider} cannot translate {source}->{target}: "
+                                       f"{exc}") from exc
+
+
 class DeepTranslator:
-    """A deep-translator provider; credentials come from DUB_TRANSLATOR_API_KEY / _URL."""
+    """A deep-translator provider; each batch is one success or failure of its breaker."""
 
-    def __init__(self, provider: str, source: str, target: str) -> None:
-        import deep_translator
+    def __init__(self, provider: str, source: str, target: str,
+                 settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        self.name = self.used = provider
+        self.fallback_reason: str | None = None
+        self._impl = _provider_client(provider, source, target)
+        self._breaker = get_breaker(provider, settings.breaker_failures,
+                                    settings.breaker_reset_seconds)
 
-        self.name = provider
-        cls = getattr(deep_translator, DEEP_PROVIDERS[provider])
-        kwargs: dict[str, str] = {"source": source, "target": target}
-        if key := os.environ.get("DUB_TRANSLATOR_API_KEY"):
-            kwargs["api_key"] = key
-        if url := os.environ.get("DUB_TRANSLATOR_URL"):
-            kwargs["custom_url"] = url
+    def translate(self, texts: list[str]) -> list[str]:
+        if not texts:
+            return []  # deep-translator refuses an empty batch
         try:
-            self._impl = cls(**kwargs)
+            # calling() runs the body outside the breaker's lock, so threads do not queue
+            with self._breaker.calling():
+                out = self._impl.translate_batch(texts)
+        except pybreaker.CircuitBreakerError as exc:
+            raise self._breaker_error(exc) from exc
         except Exception as exc:
-            raise UnsupportedLanguageError(f"{provider} cannot translate {source}->{target}: "
-                                           f"{exc}") from exc
+            raise ProviderError(f"{self.name} translation failed: {exc}",
+                                f"{self.name} failed: {_short(exc)}") from exc
+        return [str(t or "") for t in out]
+
+    def _breaker_error(self, exc: pybreaker.CircuitBreakerError) -> ProviderError:
+        cause = exc.__context__
+        if cause is not None and not isinstance(cause, pybreaker.CircuitBreakerError):
+            return ProviderError(f"{self.name} translation failed: {cause}; circuit opened",
+                                 f"{self.name} failed: {_short(cause)} (circuit opened)")
+        return ProviderError(
+            f"{self.name} circuit open: not called for {self._breaker.reset_timeout:g} s after "
+            f"{self._breaker.fail_max} failed batches", f"{self.name} circuit open")
+
+
+class ResilientTranslator:
+    """A provider with an offline fallback: while the provider fails or its breaker is open,
+    the fallback engine translates the batch. When the fallback cannot do the pair, the
+    provider's failure is raised as a retryable TranslationError."""
+
+    def __init__(self, provider: Translator, fallback: str, source: str, target: str,
+                 settings: Settings) -> None:
+        self.name = self.used = provider.name
+        self.fallback_reason: str | None = None
+        self._provider = provider
+        self._fallback_name = fallback
+        self._pair = (source, target)
+        self._settings = settings
+        self._fallback: Translator | None = None
 
     def translate(self, texts: list[str]) -> list[str]:
         try:
-            return [str(t or "") for t in self._impl.translate_batch(texts)]
-        except Exception as exc:
-            raise TranslationError(f"{self.name} translation failed: {exc}") from exc
+            out = self._provider.translate(texts)
+        except ProviderError as exc:
+            return self._fall_back(texts, exc)
+        self.used, self.fallback_reason = self._provider.name, None
+        return out
+
+    def _fall_back(self, texts: list[str], failure: ProviderError) -> list[str]:
+        name = self._fallback_name
+        try:
+            if self._fallback is None:
+                self._fallback = _plain_translator(name, *self._pair, self._settings)
+            out = self._fallback.translate(texts)
+        except DubError as exc:
+            raise TranslationError(f"{failure.message}; fallback {name} unusable: "
+                                   f"{exc.message}") from failure
+        log.warning("translated %d lines with %s: %s", len(texts), name, failure.reason)
+        self.used, self.fallback_reason = self._fallback.used, failure.reason
+        return out
 
 
-def make_translator(name: str, source: str, target: str) -> Translator:
+def _plain_translator(name: str, source: str, target: str, settings: Settings) -> Translator:
     if name == "apertium":
         return Apertium(source, target)
-    if name in DEEP_PROVIDERS:
-        return DeepTranslator(name, source, target)
-    raise ConfigurationError(
-        f"unknown translator {name!r}; choose one of: {', '.join(TRANSLATORS)}"
-    )
+    return DeepTranslator(name, source, target, settings)
+
+
+def make_translator(name: str, source: str, target: str,
+                    settings: Settings | None = None) -> Translator:
+    """The engine `name`; a provider comes with `settings.translator_fallback` behind it."""
+    if name not in TRANSLATORS:
+        raise ConfigurationError(
+            f"unknown translator {name!r}; choose one of: {', '.join(TRANSLATORS)}")
+    if name == "apertium":
+        return Apertium(source, target)
+    settings = settings or Settings()
+    provider = DeepTranslator(name, source, target, settings)
+    fallback = settings.translator_fallback
+    if fallback in (*NO_FALLBACK, name):
+        return provider
+    if fallback not in TRANSLATORS:
+        raise ConfigurationError(
+            f"unknown fallback translator {fallback!r} (DUB_TRANSLATOR_FALLBACK); choose one "
+            f"of: {', '.join((*TRANSLATORS, 'none'))}")
+    return ResilientTranslator(provider, fallback, source, target, settings)
