@@ -31,13 +31,13 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def extract_audio(self, inp: ProbeInput, info: MediaInfo) -> str:
         with self.scratch() as tmp:
-            return ingest.extract_audio(self.store, tmp, inp, info)
+            return ingest.extract_audio(self.store, tmp, inp, info, heartbeat)
 
     @activity.defn(name="plan_windows")
     @translate_errors
     def plan_windows(self, inp: PlanInput) -> list[Window]:
         with self.scratch() as tmp:
-            return ingest.plan(self.store, tmp, inp)
+            return ingest.plan(self.store, tmp, inp, heartbeat)
 
     @activity.defn(name="translate_segments")
     @translate_errors
@@ -54,8 +54,7 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def render_outputs(self, inp: RenderInput) -> OutputSet:
         with self.scratch() as tmp:
-            out = assemble.render_outputs(self.store, tmp, inp, heartbeat)
-        return OutputSet(target_lang=inp.target_lang, keys=out)
+            return assemble.render_outputs(self.store, tmp, inp, heartbeat)
 
     @activity.defn(name="cleanup_job")
     @translate_errors

@@ -49,9 +49,23 @@ class DubJob(Frozen):
     max_stretch: float = Field(default=1.3, ge=1.0, le=2.0)
     window_seconds: float = Field(default=180.0, ge=20.0)
     max_parallel_windows: int = Field(default=2, ge=1, le=16)
+    strict: bool = Field(
+        default=False,
+        description="fail the job when a line cannot be voiced, instead of keeping the "
+        "original audio in its slot")
     heartbeat_seconds: float = Field(
         default=30.0, ge=2.0, le=600.0,
         description="how soon a crashed worker's activity is retried elsewhere")
+
+
+class FitSummary(Frozen):
+    """The headline of one language's fit report."""
+
+    segments: int = 0
+    max_speed: float = 1.0
+    mean_speed: float = 1.0
+    overflows: int = 0
+    isolated: int = 0
 
 
 class OutputSet(Frozen):
@@ -59,6 +73,7 @@ class OutputSet(Frozen):
 
     target_lang: str
     keys: dict[str, str]
+    summary: FitSummary = FitSummary()
 
 
 class DubResult(Frozen):

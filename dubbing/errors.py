@@ -38,6 +38,13 @@ class ToolError(DubError):
     retryable = True
 
 
+class SegmentFailedError(DubError):
+    """A line could not be voiced and the job asked for no isolation (`--strict`)."""
+
+    type = "SegmentFailed"
+    retryable = False
+
+
 class StorageError(DubError):
     type = "Storage"
     retryable = True

@@ -20,6 +20,7 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
             "max_speed": max(speeds),
             "mean_speed": round(sum(speeds) / len(speeds), 4),
             "overflows": sum(1 for r in ordered if r.overflow_seconds > 0),
+            "isolated": sum(1 for r in ordered if r.error is not None),
         },
         "segments": [
             {
@@ -33,6 +34,8 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
                 "speed": r.speed,
                 "placed_seconds": r.placed_seconds,
                 "overflow_seconds": r.overflow_seconds,
+                "isolated": r.error is not None,
+                "error": r.error,
             }
             for i, r in enumerate(ordered)
         ],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dubbing.contract import DubJob, TranscriptionSettings
 
@@ -46,9 +46,12 @@ class Segment(Model):
 
 
 class Clip(Model):
+    """A synthesized line; `key` is None when synthesis failed and the line was isolated."""
+
     index: int
-    key: str
+    key: str | None
     duration: float
+    error: str | None = None
 
 
 class FitRecord(Model):
@@ -63,6 +66,8 @@ class FitRecord(Model):
     placed_seconds: float
     overflow_seconds: float
     fitted_key: str | None
+    error: str | None = Field(
+        default=None, description="why the line was isolated: its slot keeps the original audio")
 
 
 class JobRef(Model):
@@ -114,6 +119,7 @@ class SynthesizeInput(Model):
     texts_key: str
     target_lang: str
     voice: str
+    strict: bool = False
 
 
 class FitInput(Model):

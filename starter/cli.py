@@ -71,7 +71,7 @@ def _check_input(path: Path) -> None:
 
 
 def _job(source: str, to: str, translator: str, voice: str, asr_model: str,
-         max_stretch: float, input_name: str) -> DubJob:
+         input_name: str, **options: Any) -> DubJob:
     targets = tuple(t.strip() for t in to.split(",") if t.strip())
     if not targets:
         raise Exit(EXIT_USAGE, "--to needs at least one language code")
@@ -83,8 +83,7 @@ def _job(source: str, to: str, translator: str, voice: str, asr_model: str,
     try:
         return DubJob(input_key="pending", input_name=input_name, source_lang=source,
                       target_langs=targets, translator=translator, voice=voice,
-                      transcription=TranscriptionSettings(model=asr_model),
-                      max_stretch=max_stretch)
+                      transcription=TranscriptionSettings(model=asr_model), **options)
     except ValueError as exc:
         raise Exit(EXIT_USAGE, str(exc).splitlines()[0]) from exc
 
@@ -120,6 +119,11 @@ async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
     out.print(f"job {handle.id}: {result.segments} segments, {result.media_seconds:.1f} s of "
               f"media dubbed in {took:.1f} s wall (real-time factor {rtf:.2f}){wall}",
               highlight=False)
+    for output in result.outputs:
+        s = output.summary
+        out.print(f"{output.target_lang}: {s.segments} lines, speed max {s.max_speed:.2f}x "
+                  f"mean {s.mean_speed:.2f}x, {s.overflows} overflowing, "
+                  f"{s.isolated} kept in the original (see the report)", highlight=False)
     out.print(f"Web UI: {_link(settings, handle.id)}", highlight=False)
     return EXIT_OK
 
@@ -137,13 +141,17 @@ def translate(
     asr_model: Annotated[str, typer.Option(help="tiny.en, a model dir or a model name")
                          ] = "tiny.en",
     max_stretch: Annotated[float, typer.Option(help="largest speed-up of a line")] = 1.3,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="fail the job when a line cannot be voiced, instead of keeping the "
+        "original audio in its slot")] = False,
 ) -> None:
     """Dub INPUT into the --to language(s) and write the outputs into --out."""
 
     async def main() -> int:
         started = time.monotonic()
         _check_input(input)
-        job = _job(source, to, translator, voice, asr_model, max_stretch, input.name)
+        job = _job(source, to, translator, voice, asr_model, input.name,
+                   max_stretch=max_stretch, strict=strict)
         settings = Settings()
         client = await _client(settings)
         handle = await jobs.submit(client, open_store(settings.store), input, job)

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import jiwer
+import numpy as np
 from temporalio.client import WorkflowHandle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,3 +49,27 @@ async def activity_queues(handle: WorkflowHandle) -> dict[str, set[str]]:
             attrs = event.activity_task_scheduled_event_attributes
             queues.setdefault(attrs.activity_type.name, set()).add(attrs.task_queue.name)
     return queues
+
+
+def integrated_lufs(path: Path, selector: str = "0:a:0") -> float:
+    """EBU R128 integrated loudness of one audio stream, measured by ffmpeg's ebur128."""
+    err = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-i", str(path), "-map", selector,
+         "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
+    summary = err[err.rindex("Summary:"):]
+    return float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+
+
+def decode_track(path: Path, selector: str = "0:a:0", rate: int = 48000) -> np.ndarray:
+    """One audio stream as mono float samples in [-1, 1]."""
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", selector, "-ac", "1",
+         "-ar", str(rate), "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.float32)
+
+
+def band_level(samples: np.ndarray, rate: int, hz: float, start: float, end: float) -> float:
+    """Magnitude of one frequency in a stretch of samples (a single-bin DFT)."""
+    part = samples[int(start * rate):int(end * rate)].astype(np.float64)
+    t = np.arange(len(part)) / rate
+    return float(abs(np.dot(part, np.exp(-2j * np.pi * hz * t))) / max(1, len(part)))

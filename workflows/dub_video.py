@@ -190,7 +190,7 @@ class DubVideoWorkflow:
         clips_key: str = await self._gpu(
             "synthesize_segments",
             SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
-                            target_lang=lang, voice=job.voice),
+                            target_lang=lang, voice=job.voice, strict=job.strict),
             limit=p.window_timeout(window.end - window.start),
             summary=f"synthesize {span} {lang}")
         self.tracker.advance("synthesize")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from dubbing.errors import BadInputError
-from dubbing.media.tools import ffmpeg, run_tool
+from dubbing.media.tools import Beat, ffmpeg, run_tool
 
 ASR_RATE = 16000
 # A container may claim more than decodes; beyond this gap the file is called truncated.
@@ -21,9 +21,11 @@ def extract_args(source: Path, dest: Path) -> list[str]:
                   "-c:a", "pcm_s16le", "-f", "wav", str(dest))
 
 
-def extract_audio(source: Path, dest: Path, name: str, probed_duration: float) -> float:
+def extract_audio(source: Path, dest: Path, name: str, probed_duration: float,
+                  beat: Beat | None = None) -> float:
     """Decode the first audio stream to 16 kHz mono WAV; return its length in seconds."""
-    run_tool(extract_args(source, dest), what="ffmpeg audio extraction", timeout=3600)
+    run_tool(extract_args(source, dest), what="ffmpeg audio extraction", timeout=3600,
+             beat=beat)
     decoded = wav_seconds(dest)
     if decoded < probed_duration * (1 - TRUNCATION_TOLERANCE) - 0.5:
         raise BadInputError(
@@ -51,11 +53,11 @@ def read_window(path: Path, start: float, end: float) -> np.ndarray:
 _SILENCE = re.compile(r"silence_(start|end): (-?[0-9.]+)")
 
 
-def detect_silences(path: Path, noise_db: float = -35.0, min_seconds: float = 0.3
-                    ) -> list[tuple[float, float]]:
+def detect_silences(path: Path, noise_db: float = -35.0, min_seconds: float = 0.3,
+                    beat: Beat | None = None) -> list[tuple[float, float]]:
     args = ffmpeg("-v", "info", "-i", str(path), "-af",
                   f"silencedetect=noise={noise_db}dB:d={min_seconds}", "-f", "null", "-")
-    out = run_tool(args, what="ffmpeg silence detection", timeout=3600).stderr
+    out = run_tool(args, what="ffmpeg silence detection", timeout=3600, beat=beat).stderr
     return parse_silences(out)
 
 

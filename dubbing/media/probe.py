@@ -23,8 +23,9 @@ def probe(path: Path, name: str) -> MediaInfo:
         data = json.loads(run_tool(args, what="ffprobe", timeout=120).stdout)
     except ToolError as exc:
         raise BadInputError(
-            f"{name}: not a media file ffmpeg can read ({exc.message.rsplit(': ', 1)[-1]}); "
-            "check that the file is a complete video or audio file"
+            f"{name}: not a media file ffmpeg can read, or truncated or corrupt "
+            f"({exc.message.rsplit(': ', 1)[-1]}); check that the file is a complete video or "
+            "audio file, re-export or re-download it"
         ) from exc
     return media_info(data, name)
 

@@ -70,12 +70,18 @@ def _read_pcm(path: Path) -> np.ndarray:
 
 
 def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lang: str,
-             video_codec: str | None, audio_codec: str) -> list[str]:
-    """Video copied bit for bit, dub as default first audio track, original audio second."""
+             video_codec: str | None, audio_codec: str, mix: str | None = None) -> list[str]:
+    """Video copied bit for bit, dub as default first audio track, original audio second.
+
+    `mix` is a filter graph over (video, dub) whose output `[mix]` becomes the dub track;
+    without it the dub track is used as it is.
+    """
     args = ["-i", str(video), "-i", str(dub)]
+    if mix is not None:
+        args += ["-filter_complex", mix]
     if video_codec is not None:
         args += ["-map", "0:v:0"]
-    args += ["-map", "1:a:0", "-map", "0:a:0"]
+    args += ["-map", "[mix]" if mix is not None else "1:a:0", "-map", "0:a:0"]
     if video_codec is not None:
         args += ["-c:v", "copy"] if video_codec in MP4_VIDEO else ["-c:v", "libx264"]
     args += ["-c:a:0", "aac", "-b:a:0", "160k"]

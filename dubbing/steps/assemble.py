@@ -8,8 +8,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from dubbing import keys
-from dubbing.fit import decide, slots
-from dubbing.media import render
+from dubbing.contract import FitSummary, OutputSet
+from dubbing.fit import Slot, decide, slots
+from dubbing.media import mix, render
 from dubbing.media.tools import run_tool
 from dubbing.report import build_report
 from dubbing.stages import Clip, FitInput, FitRecord, RenderInput, Segment
@@ -26,32 +27,41 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> str:
     for seg, text, clip, slot in zip(segments, texts, clips,
                                      slots([s.start for s in segments], inp.window.end),
                                      strict=True):
-        decision = decide(clip.duration, slot, inp.max_stretch)
-        fitted = None
-        if decision.placed_seconds > 0:
-            fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, seg.index)
-            dest = scratch / f"fitted-{seg.index:04d}.wav"
-            with store.open_local(clip.key, scratch) as source:
-                run_tool(render.fit_clip_args(source, dest, decision), what="ffmpeg fit")
-            store.put_file(fitted, dest)
-            dest.unlink()
-        records.append(FitRecord(
-            index=seg.index, start=seg.start, end=seg.end, slot_end=slot.end,
-            source_text=seg.text, target_text=text, synthesized_seconds=clip.duration,
-            speed=decision.speed, placed_seconds=decision.placed_seconds,
-            overflow_seconds=decision.overflow_seconds, fitted_key=fitted,
-        ))
+        record = FitRecord(index=seg.index, start=seg.start, end=seg.end, slot_end=slot.end,
+                           source_text=seg.text, target_text=text, synthesized_seconds=0.0,
+                           speed=1.0, placed_seconds=0.0, overflow_seconds=0.0, fitted_key=None,
+                           error=clip.error)
+        if clip.key is not None:
+            record = _fit_clip(store, scratch, inp, record, clip.key, clip.duration, slot)
+        records.append(record)
         beat({"fitted": len(records)})
     key = keys.fit_key(inp.job_id, inp.window.index, inp.target_lang)
     store.put_json(key, [r.model_dump() for r in records])
     return key
 
 
+def _fit_clip(store: Store, scratch: Path, inp: FitInput, record: FitRecord, clip_key: str,
+              clip_seconds: float, slot: Slot) -> FitRecord:
+    decision = decide(clip_seconds, slot, inp.max_stretch)
+    fitted = None
+    if decision.placed_seconds > 0:
+        fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, record.index)
+        dest = scratch / f"fitted-{record.index:04d}.wav"
+        with store.open_local(clip_key, scratch) as source:
+            run_tool(render.fit_clip_args(source, dest, decision), what="ffmpeg fit")
+        store.put_file(fitted, dest)
+        dest.unlink()
+    return record.model_copy(update={
+        "synthesized_seconds": clip_seconds, "speed": decision.speed,
+        "placed_seconds": decision.placed_seconds,
+        "overflow_seconds": decision.overflow_seconds, "fitted_key": fitted})
+
+
 def load_records(store: Store, fit_keys: list[str]) -> list[FitRecord]:
     return [FitRecord.model_validate(r) for k in fit_keys for r in store.get_json(k)]
 
 
-def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) -> dict[str, str]:
+def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) -> OutputSet:
     records = load_records(store, inp.fit_keys)
     out = {kind: keys.output_key(inp.job_id, kind, inp.source_lang, inp.target_lang)
            for kind in keys.OUTPUT_FILES}
@@ -63,10 +73,12 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     video = scratch / "dub.mp4"
     info = inp.media
     with store.open_local(inp.input_key, scratch) as source:
+        loudness = mix.measure(source, dub, beat=beat)
+        beat("measured")
         run_tool(render.mux_args(source, dub, video, target_lang=inp.target_lang,
                                  source_lang=inp.source_lang, video_codec=info.video_codec,
-                                 audio_codec=info.audio_codec),
-                 what="ffmpeg mux", timeout=6 * 3600)
+                                 audio_codec=info.audio_codec, mix=mix.mix_graph(loudness)),
+                 what="ffmpeg mux", timeout=6 * 3600, beat=beat)
     beat("muxed")
     store.put_file(out["mp4"], video)
     source_cues = [Cue(r.start, r.end, r.source_text) for r in records]
@@ -78,7 +90,8 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     store.put_bytes(out["target_vtt"], to_vtt(target_cues).encode())
     report = build_report(inp, records)
     store.put_bytes(out["report"], json.dumps(report, ensure_ascii=False, indent=2).encode())
-    return out
+    return OutputSet(target_lang=inp.target_lang, keys=out,
+                     summary=FitSummary.model_validate(report["summary"]))
 
 
 def _placements(store: Store, scratch: Path, records: list[FitRecord],

@@ -10,6 +10,7 @@ from dubbing.errors import BadInputError
 from dubbing.media import audio
 from dubbing.media.probe import probe
 from dubbing.stages import MediaInfo, PlanInput, ProbeInput, Window
+from dubbing.steps import Beat
 from dubbing.storage import Store
 from dubbing.windows import plan_windows
 
@@ -24,17 +25,18 @@ def probe_input(store: Store, scratch: Path, inp: ProbeInput) -> MediaInfo:
         return probe(path, inp.input_name)
 
 
-def extract_audio(store: Store, scratch: Path, inp: ProbeInput, info: MediaInfo) -> str:
+def extract_audio(store: Store, scratch: Path, inp: ProbeInput, info: MediaInfo,
+                  beat: Beat | None = None) -> str:
     """Decode the audio once to 16 kHz mono; later steps read windows of it."""
     dest = scratch / "audio.wav"
     with store.open_local(inp.input_key, scratch) as path:
-        audio.extract_audio(path, dest, inp.input_name, info.duration)
+        audio.extract_audio(path, dest, inp.input_name, info.duration, beat=beat)
     key = keys.audio_key(inp.job_id)
     store.put_file(key, dest)
     return key
 
 
-def plan(store: Store, scratch: Path, inp: PlanInput) -> list[Window]:
+def plan(store: Store, scratch: Path, inp: PlanInput, beat: Beat | None = None) -> list[Window]:
     with store.open_local(inp.audio_key, scratch) as path:
-        silences = audio.detect_silences(path)
+        silences = audio.detect_silences(path, beat=beat)
     return plan_windows(inp.duration, silences, inp.window_seconds)

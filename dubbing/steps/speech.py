@@ -9,12 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
 from dubbing import keys
 from dubbing.engines import asr, tts
+from dubbing.errors import DubError, SegmentFailedError
 from dubbing.media import audio
 from dubbing.stages import Clip, Segment, SynthesizeInput, TranscribeInput, TranscribeOutput
 from dubbing.steps import Beat
 from dubbing.storage import Store
+
+LINE_ATTEMPTS = 3
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    return not (isinstance(exc, DubError) and not exc.retryable)
+
+
+def _synthesize(engine: tts.Synthesizer, text: str, dest: Path) -> None:
+    """A line is retried in place a few times before it is isolated."""
+    for attempt in Retrying(stop=stop_after_attempt(LINE_ATTEMPTS), reraise=True,
+                            retry=retry_if_exception(_worth_retrying),
+                            wait=wait_exponential(multiplier=0.5, max=4)):
+        with attempt:
+            engine.synthesize(text, dest)
 
 
 def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: Beat,
@@ -56,18 +74,35 @@ def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: B
 
 def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: Beat,
                       checkpoint: dict[str, Any] | None = None) -> str:
+    """Voice every line; a line that keeps failing is isolated (or fails the job if strict)."""
     texts: list[str] = store.get_json(inp.texts_key)
     engine = tts.make_synthesizer(inp.voice, inp.target_lang)
     clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
-    clips = [c for c in clips if store.exists(c.key)]
+    clips = [c for c in clips if c.key is None or store.exists(c.key)]
     for index in range(len(clips), len(texts)):
-        dest = scratch / f"clip-{index:04d}.wav"
-        engine.synthesize(texts[index], dest)
-        key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index)
-        store.put_file(key, dest)
-        clips.append(Clip(index=index, key=key, duration=round(audio.wav_seconds(dest), 4)))
-        dest.unlink()
+        clips.append(_voice_line(store, scratch, inp, engine, index, texts[index]))
         beat({"clips": [c.model_dump() for c in clips]})
     key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
     store.put_json(key, [c.model_dump() for c in clips])
     return key
+
+
+def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,
+                index: int, text: str) -> Clip:
+    dest = scratch / f"clip-{index:04d}.wav"
+    try:
+        _synthesize(engine, text, dest)
+    except Exception as exc:
+        if isinstance(exc, DubError) and not exc.retryable:
+            raise
+        problem = f"{engine.name} failed on line {index + 1} of window {inp.window_index + 1}"
+        if inp.strict:
+            raise SegmentFailedError(
+                f"{problem}: {exc}; run without --strict to keep the original audio there"
+            ) from exc
+        return Clip(index=index, key=None, duration=0.0, error=f"{problem}: {exc}")
+    key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index)
+    store.put_file(key, dest)
+    clip = Clip(index=index, key=key, duration=round(audio.wav_seconds(dest), 4))
+    dest.unlink()
+    return clip

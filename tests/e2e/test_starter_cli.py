@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowExecutionStatus
 
 from dubbing import keys
 from dubbing.settings import Settings
 from tests.conftest import service_env
 from tests.helpers import SAMPLE, ffprobe
+from tests.media import speech_video
 
 pytestmark = pytest.mark.slow
 
@@ -81,28 +83,49 @@ async def test_missing_and_empty_files_are_usage_errors(workers: Settings, tmp_p
     assert "Traceback" not in proc.stderr + missing.stderr
 
 
+def _silent_film(path: Path) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10",
+                    "-t", "2", "-pix_fmt", "yuv420p", str(path)], check=True)
+
+
+def _cut_in_half(path: Path, faststart: bool = False) -> None:
+    """An MP4 cut in half. Without faststart its index is lost; with it, the index at the front
+    still claims the full length, and only decoding finds the audio missing."""
+    whole = path.with_suffix(".whole.mp4")
+    speech_video(whole, 20)
+    if faststart:
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(whole), "-c", "copy", "-movflags",
+                        "+faststart", str(path)], check=True)
+        whole = path
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
 @pytest.mark.parametrize(("name", "make", "problem"), [
     ("notes.mp4", lambda p: p.write_text("these are my notes, not a video\n" * 50),
      "not a media file"),
-    ("silent-film.mp4", None, "no audio stream"),
+    ("silent-film.mp4", _silent_film, "no audio stream"),
+    ("cut short.mp4", _cut_in_half, "truncated or corrupt"),
+    ("cut 'fast'.mp4", lambda p: _cut_in_half(p, faststart=True), "truncated or corrupt"),
 ])
-async def test_bad_media_fails_fast_with_one_line(workers: Settings, tmp_path: Path, name, make,
-                                            problem) -> None:
+async def test_bad_media_fails_fast_with_one_line(env, workers: Settings, tmp_path: Path, name,
+                                                  make, problem) -> None:
     path = tmp_path / name
-    if make is None:
-        await asyncio.to_thread(subprocess.run, ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
-                        "testsrc2=size=160x120:rate=10", "-t", "2", "-pix_fmt", "yuv420p",
-                        str(path)], check=True)
-    else:
-        make(path)
+    await asyncio.to_thread(make, path)
     proc = await starter(workers, "translate", str(path), "--to", "es", seconds=30)
     assert proc.returncode == 1, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and name in lines[0] and problem in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
-    job_id = lines[0].split()[2]
+    job_id = lines[0].split()[2].rstrip(":")
     store_root = Path(workers.store)
     assert not (store_root / keys.job_prefix(job_id)).exists(), "job left files in storage"
+    handle = env.client.get_workflow_handle(job_id)
+    assert (await handle.describe()).status == WorkflowExecutionStatus.FAILED
+    attempts = [e.activity_task_started_event_attributes.attempt
+                async for e in handle.fetch_history_events()
+                if e.HasField("activity_task_started_event_attributes")]
+    assert attempts and max(attempts) == 1, "a bad input must not be retried"
 
 
 async def test_unknown_translator_is_a_usage_error(workers: Settings) -> None:

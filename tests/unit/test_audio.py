@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dubbing.errors import BadInputError
+from dubbing.errors import BadInputError, ToolError
 from dubbing.media.audio import (
     ASR_RATE,
     detect_silences,
@@ -19,6 +19,7 @@ from dubbing.media.audio import (
     wav_seconds,
 )
 from dubbing.media.probe import probe
+from dubbing.media.tools import run_tool
 
 LOG = """\
 Input #0, wav, from 'audio.wav':
@@ -117,3 +118,16 @@ def test_read_window_past_the_end_is_short_or_empty(tmp_path: Path) -> None:
     write_ramp(tmp_path / "a.wav", 1.0)
     assert len(read_window(tmp_path / "a.wav", 0.5, 5.0)) == 8000
     assert len(read_window(tmp_path / "a.wav", 2.0, 3.0)) == 0
+
+
+def test_a_long_tool_run_keeps_beating(tmp_path: Path) -> None:
+    beats: list[str] = []
+    run_tool(["sleep", "2.5"], what="sleep", beat=beats.append)
+    assert len(beats) >= 2 and set(beats) == {"sleep"}
+
+
+def test_a_beating_run_still_reports_failures_and_output() -> None:
+    with pytest.raises(ToolError, match=r"ls failed \(exit 2\)"):
+        run_tool(["ls", "/no/such/dir"], what="ls", beat=lambda _: None)
+    done = run_tool(["cat"], what="cat", input_text="hello", beat=lambda _: None)
+    assert done.stdout == "hello"

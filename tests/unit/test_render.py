@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dubbing.fit import FitDecision
+from dubbing.media.mix import mix_graph
 from dubbing.media.render import DUB_RATE, Placement, fit_clip_args, mux_args, write_dub_track
 from dubbing.media.tools import run_tool
 
@@ -167,3 +168,12 @@ def test_dub_track_refuses_clips_not_at_48_khz(tmp_path: Path) -> None:
     wrong = write_clip(tmp_path / "w.wav", np.zeros(100), rate=16000)
     with pytest.raises(ValueError, match="48000"):
         write_dub_track(tmp_path / "dub.wav", 1.0, [Placement(0.0, wrong)])
+
+
+def test_mux_with_a_mix_maps_the_mixed_track_first() -> None:
+    args = mux_args(Path("v.mp4"), Path("d.wav"), Path("o.mp4"), target_lang="es",
+                    source_lang="en", video_codec="h264", audio_codec="aac",
+                    mix=mix_graph(None))
+    joined = " ".join(args)
+    assert "-map [mix] -map 0:a:0" in joined
+    assert "sidechaincompress" in args[args.index("-filter_complex") + 1]
