@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.base import ActivityBase, heartbeat, translate_errors
+from activities.metrics import measured
 from dubbing import keys
 from dubbing.contract import OutputSet
 from dubbing.stages import (
@@ -30,7 +31,8 @@ class CpuActivities(ActivityBase):
     @activity.defn(name="extract_audio")
     @translate_errors
     def extract_audio(self, inp: ProbeInput, info: MediaInfo) -> str:
-        with self.scratch() as tmp:
+        with self.scratch() as tmp, measured("extract") as meter:
+            meter.audio_seconds = info.duration
             return ingest.extract_audio(self.store, tmp, inp, info, heartbeat)
 
     @activity.defn(name="plan_windows")
@@ -42,19 +44,22 @@ class CpuActivities(ActivityBase):
     @activity.defn(name="translate_segments")
     @translate_errors
     def translate_segments(self, inp: TranslateInput) -> str:
-        return text.translate_window(self.store, inp, heartbeat)
+        with measured("translate") as meter:
+            return meter.done(text.translate_window(self.store, inp, heartbeat))
 
     @activity.defn(name="fit_segments")
     @translate_errors
     def fit_segments(self, inp: FitInput) -> str:
-        with self.scratch() as tmp:
-            return assemble.fit_window(self.store, tmp, inp, heartbeat)
+        with self.scratch() as tmp, measured("fit") as meter:
+            return meter.done(assemble.fit_window(self.store, tmp, inp, heartbeat))
 
     @activity.defn(name="render_outputs")
     @translate_errors
     def render_outputs(self, inp: RenderInput) -> OutputSet:
-        with self.scratch() as tmp:
-            return assemble.render_outputs(self.store, tmp, inp, heartbeat)
+        with self.scratch() as tmp, measured("render") as meter:
+            outputs = assemble.render_outputs(self.store, tmp, inp, heartbeat)
+            meter.segments, meter.audio_seconds = outputs.summary.segments, inp.media.duration
+            return outputs
 
     @activity.defn(name="cleanup_job")
     @translate_errors

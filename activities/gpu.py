@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
+from activities.metrics import measured
 from dubbing.stages import SynthesizeInput, TranscribeInput, TranscribeOutput
 from dubbing.steps import speech
 
@@ -13,14 +14,17 @@ class GpuActivities(ActivityBase):
     @activity.defn(name="transcribe_window")
     @translate_errors
     def transcribe_window(self, inp: TranscribeInput) -> TranscribeOutput:
-        with self.scratch() as tmp:
-            return speech.transcribe_window(self.store, tmp, inp, heartbeat, checkpoint())
+        with self.scratch() as tmp, measured("transcribe") as meter:
+            out = speech.transcribe_window(self.store, tmp, inp, heartbeat, checkpoint())
+            meter.segments, meter.audio_seconds = out.count, out.decoded_seconds
+            return out
 
     @activity.defn(name="synthesize_segments")
     @translate_errors
     def synthesize_segments(self, inp: SynthesizeInput) -> str:
-        with self.scratch() as tmp:
-            return speech.synthesize_window(self.store, tmp, inp, heartbeat, checkpoint())
+        with self.scratch() as tmp, measured("synthesize") as meter:
+            return meter.done(
+                speech.synthesize_window(self.store, tmp, inp, heartbeat, checkpoint()))
 
     def all(self) -> list:
         return [self.transcribe_window, self.synthesize_segments]

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 from temporalio import activity
 
+from dubbing.steps import Done
+
 
 class StageMeter:
     """What one activity did: lines, audio seconds, wall seconds, real-time factor."""
@@ -21,6 +23,13 @@ class StageMeter:
         self.segments = 0
         self.audio_seconds = 0.0
         self.speeds: list[float] = []
+
+    def done(self, done: Done) -> str:
+        """Count a step's result and hand back the key the workflow receives."""
+        self.segments += done.lines
+        self.audio_seconds += done.audio_seconds
+        self.speeds += done.speeds
+        return done.key
 
 
 @contextmanager

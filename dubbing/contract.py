@@ -66,6 +66,7 @@ class FitSummary(Frozen):
     mean_speed: float = 1.0
     overflows: int = 0
     isolated: int = 0
+    translation_fallbacks: int = 0
 
 
 class OutputSet(Frozen):

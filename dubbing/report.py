@@ -21,6 +21,7 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
             "mean_speed": round(sum(speeds) / len(speeds), 4),
             "overflows": sum(1 for r in ordered if r.overflow_seconds > 0),
             "isolated": sum(1 for r in ordered if r.error is not None),
+            "translation_fallbacks": sum(1 for r in ordered if r.translation_fallback),
         },
         "segments": [
             {
@@ -36,6 +37,8 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
                 "overflow_seconds": r.overflow_seconds,
                 "isolated": r.error is not None,
                 "error": r.error,
+                "translation_engine": r.translation_engine,
+                "translation_fallback": r.translation_fallback,
             }
             for i, r in enumerate(ordered)
         ],

@@ -68,6 +68,9 @@ class FitRecord(Model):
     fitted_key: str | None
     error: str | None = Field(
         default=None, description="why the line was isolated: its slot keeps the original audio")
+    translation_engine: str | None = None
+    translation_fallback: str | None = Field(
+        default=None, description="why the offline engine stood in for the chosen provider")
 
 
 class JobRef(Model):

@@ -21,7 +21,9 @@ from dubbing.engines.translate import TRANSLATORS
 from dubbing.engines.tts import VOICES
 from dubbing.settings import Settings
 from dubbing.storage import open_store
+from dubbing.tracing import tracer
 from starter import jobs, outputs, watch
+from worker import telemetry
 from worker.connect import connect
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
@@ -41,6 +43,7 @@ def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> None:
     """Run a command; print one clear line on error; exit without the SDK's exit-time crash."""
     code: int
     try:
+        telemetry.setup_tracing(Settings(), "dub-starter")
         code = asyncio.run(coro_fn())
     except Exit as e:
         if e.message:
@@ -48,6 +51,7 @@ def _run(coro_fn: Callable[[], Coroutine[Any, Any, int]]) -> None:
         code = e.code
     except KeyboardInterrupt:
         code = 130
+    telemetry.flush_traces()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -110,7 +114,8 @@ async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
                        f"{_failure_message(exc)}") from exc
         raise Exit(EXIT_FAILED, f"job {handle.id} failed: {_failure_message(exc)}") from exc
     settings = Settings()
-    paths = await asyncio.to_thread(outputs.download, open_store(settings.store), result, out_dir)
+    paths = await asyncio.to_thread(outputs.download, open_store(settings.store, settings), result,
+                                    out_dir)
     took = result.elapsed_seconds
     rtf = took / result.media_seconds if result.media_seconds else 0.0
     wall = f", {time.monotonic() - started:.1f} s end to end" if started is not None else ""
@@ -154,7 +159,9 @@ def translate(
                    max_stretch=max_stretch, strict=strict)
         settings = Settings()
         client = await _client(settings)
-        handle = await jobs.submit(client, open_store(settings.store), input, job)
+        with tracer.start_as_current_span("starter translate", attributes={
+                "dub.input": input.name, "dub.targets": ",".join(job.target_langs)}):
+            handle = await jobs.submit(client, open_store(settings.store, settings), input, job)
         if no_wait:
             out.print(handle.id, highlight=False)
             return EXIT_OK

@@ -9,13 +9,24 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from dubbing.settings import Settings
 from worker.build import Role, build_worker
+from worker.connect import connect
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Every span of the session lands here; the telemetry test reads one trace back.
+SPANS = InMemorySpanExporter()
+_provider = TracerProvider()
+_provider.add_span_processor(SimpleSpanProcessor(SPANS))
+trace.set_tracer_provider(_provider)
 
 
 def temporal_binary() -> str:
@@ -47,8 +58,9 @@ def settings(env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory)
 @pytest.fixture(scope="session")
 async def workers(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Settings]:
     """Both workers on the standard task queues, in this process, for the whole session."""
-    cpu = build_worker(env.client, settings, Role.CPU)
-    gpu = build_worker(env.client, settings, Role.GPU)
+    client = await connect(settings)  # with the tracing interceptor, as in production
+    cpu = build_worker(client, settings, Role.CPU)
+    gpu = build_worker(client, settings, Role.GPU)
     async with cpu, gpu:
         yield settings
 

@@ -16,6 +16,9 @@ from dubbing.settings import Settings
 from tests.conftest import temporal_binary
 from worker.connect import connect
 
+# What a CPU worker must never import: the speech stack belongs to the GPU worker.
+HEAVY_MODULES = ("faster_whisper", "ctranslate2", "torch", "TTS", "piper", "onnxruntime")
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -59,17 +62,23 @@ class Stack:
     async def client(self) -> Client:
         return await connect(self.settings)
 
-    async def start_worker(self, name: str, role: str) -> None:
+    async def start_worker(self, name: str, role: str, env: dict[str, str] | None = None,
+                           block: tuple[str, ...] = ()) -> None:
+        """Start `python -m worker --role ROLE`; modules in `block` cannot be imported in it."""
         log = (self.root / f"{name}.log").open("ab")
+        code = "; ".join([
+            "import runpy, sys", *(f"sys.modules[{m!r}] = None" for m in block),
+            f"sys.argv = ['worker', '--role', {role!r}]",
+            "runpy.run_module('worker', run_name='__main__', alter_sys=True)"])
         self.workers[name] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "worker", "--role", role, env=self.env(), stdout=log,
+            sys.executable, "-c", code, env={**self.env(), **(env or {})}, stdout=log,
             stderr=log)
 
-    async def stop_worker(self, name: str, sig: int = signal.SIGTERM) -> None:
+    async def stop_worker(self, name: str, sig: int = signal.SIGTERM) -> int:
         proc = self.workers.pop(name)
         if proc.returncode is None:
             proc.send_signal(sig)
-        await proc.wait()
+        return await proc.wait()
 
     async def close(self) -> None:
         for name in list(self.workers):

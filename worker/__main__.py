@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from dubbing.settings import Settings
+from worker import telemetry
 from worker.build import Role, build_worker
 from worker.connect import connect
 
@@ -18,6 +19,7 @@ log = logging.getLogger("worker")
 
 async def serve(role: Role) -> None:
     settings = Settings()
+    telemetry.setup_tracing(settings, f"dub-worker-{role.value}")
     client = await connect(settings)
     worker = build_worker(client, settings, role)
     stop = asyncio.Event()
@@ -29,6 +31,7 @@ async def serve(role: Role) -> None:
     async with worker:
         await stop.wait()
         log.info("%s worker stopping: finishing in-flight activities", role.value)
+    telemetry.flush_traces()
     log.info("%s worker stopped", role.value)
 
 

@@ -32,7 +32,7 @@ class Role(StrEnum):
 
 def build_worker(client: Client, settings: Settings, role: Role,
                  task_queue: str | None = None) -> Worker:
-    store = open_store(settings.store)
+    store = open_store(settings.store, settings)
     scratch = Path(settings.scratch_dir) / role.value
     if role is Role.GPU:
         gpu = GpuActivities(store, scratch)

@@ -1,4 +1,5 @@
-"""Connecting to Temporal with the service's data converter (shared by workers and starter)."""
+"""Connecting to Temporal with the service's data converter, tracing and metrics runtime
+(shared by workers and the starter)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from dubbing.settings import Settings
+from worker import telemetry
 
 
 async def connect(settings: Settings) -> Client:
@@ -15,4 +17,6 @@ async def connect(settings: Settings) -> Client:
         api_key=settings.temporal_api_key,
         tls=settings.temporal_tls,
         data_converter=pydantic_data_converter,
+        interceptors=telemetry.interceptors(),
+        runtime=telemetry.runtime(settings),
     )

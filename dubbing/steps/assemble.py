@@ -14,15 +14,18 @@ from dubbing.media import mix, render
 from dubbing.media.tools import run_tool
 from dubbing.report import build_report
 from dubbing.stages import Clip, FitInput, FitRecord, RenderInput, Segment
-from dubbing.steps import Beat
+from dubbing.steps import Beat, Done
+from dubbing.steps import text as text_step
 from dubbing.storage import Store
 from dubbing.subtitles import Cue, to_srt, to_vtt
 
 
-def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> str:
+def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
     texts: list[str] = store.get_json(inp.texts_key)
     clips = [Clip.model_validate(c) for c in store.get_json(inp.clips_key)]
+    engine_record = text_step.engine_key(inp.texts_key)
+    engine = store.get_json(engine_record) if store.exists(engine_record) else {}
     records = []
     for seg, text, clip, slot in zip(segments, texts, clips,
                                      slots([s.start for s in segments], inp.window.end),
@@ -30,14 +33,17 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> str:
         record = FitRecord(index=seg.index, start=seg.start, end=seg.end, slot_end=slot.end,
                            source_text=seg.text, target_text=text, synthesized_seconds=0.0,
                            speed=1.0, placed_seconds=0.0, overflow_seconds=0.0, fitted_key=None,
-                           error=clip.error)
+                           error=clip.error, translation_engine=engine.get("engine"),
+                           translation_fallback=engine.get("fallback_reason"))
         if clip.key is not None:
             record = _fit_clip(store, scratch, inp, record, clip.key, clip.duration, slot)
         records.append(record)
         beat({"fitted": len(records)})
     key = keys.fit_key(inp.job_id, inp.window.index, inp.target_lang)
     store.put_json(key, [r.model_dump() for r in records])
-    return key
+    placed = [r for r in records if r.fitted_key is not None]
+    return Done(key, lines=len(records), audio_seconds=sum(r.placed_seconds for r in placed),
+                speeds=[r.speed for r in placed])
 
 
 def _fit_clip(store: Store, scratch: Path, inp: FitInput, record: FitRecord, clip_key: str,

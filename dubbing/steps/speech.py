@@ -16,8 +16,9 @@ from dubbing.engines import asr, tts
 from dubbing.errors import DubError, SegmentFailedError
 from dubbing.media import audio
 from dubbing.stages import Clip, Segment, SynthesizeInput, TranscribeInput, TranscribeOutput
-from dubbing.steps import Beat
+from dubbing.steps import Beat, Done
 from dubbing.storage import Store
+from dubbing.tracing import tracer
 
 LINE_ATTEMPTS = 3
 
@@ -52,16 +53,7 @@ def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: B
     with store.open_local(inp.audio_key, scratch) as path:
         for number in range(first, len(chunks)):
             start, end = chunks[number]
-            lines = asr.transcribe(model, audio.read_window(path, start, end), offset=start,
-                                   limit=end, language=inp.language,
-                                   beam_size=inp.settings.beam_size)
-            fresh: list[Segment] = []
-            for line in lines:
-                fresh.append(Segment(index=len(done) + len(fresh), start=line.start,
-                                     end=line.end, text=line.text))
-                beat({"chunks_done": number, "segments": [s.model_dump() for s in done],
-                      "position": line.end})
-            done += fresh
+            done += _decode_chunk(model, path, inp, number, len(done), beat, done)
             decoded += end - start
             beat({"chunks_done": number + 1, "segments": [s.model_dump() for s in done],
                   "position": end})
@@ -72,8 +64,27 @@ def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: B
                             decoded_seconds=round(decoded, 3))
 
 
+def _decode_chunk(model: Any, path: Path, inp: TranscribeInput, number: int, first_index: int,
+                  beat: Beat, done: list[Segment]) -> list[Segment]:
+    """Decode one chunk, heartbeating after every line (the checkpoint is the chunk before)."""
+    start, end = inp.window.chunk_bounds()[number]
+    fresh: list[Segment] = []
+    with tracer.start_as_current_span("asr.transcribe", attributes={
+            "dub.window": inp.window.index, "dub.chunk": number,
+            "dub.audio_seconds": round(end - start, 3), "dub.model": inp.settings.model}) as span:
+        for line in asr.transcribe(model, audio.read_window(path, start, end), offset=start,
+                                   limit=end, language=inp.language,
+                                   beam_size=inp.settings.beam_size):
+            fresh.append(Segment(index=first_index + len(fresh), start=line.start, end=line.end,
+                                 text=line.text))
+            beat({"chunks_done": number, "segments": [s.model_dump() for s in done],
+                  "position": line.end})
+        span.set_attribute("dub.segments", len(fresh))
+    return fresh
+
+
 def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: Beat,
-                      checkpoint: dict[str, Any] | None = None) -> str:
+                      checkpoint: dict[str, Any] | None = None) -> Done:
     """Voice every line; a line that keeps failing is isolated (or fails the job if strict)."""
     texts: list[str] = store.get_json(inp.texts_key)
     engine = tts.make_synthesizer(inp.voice, inp.target_lang)
@@ -84,14 +95,19 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
         beat({"clips": [c.model_dump() for c in clips]})
     key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
     store.put_json(key, [c.model_dump() for c in clips])
-    return key
+    voiced = [c for c in clips if c.key is not None]
+    return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
 
 
 def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,
                 index: int, text: str) -> Clip:
     dest = scratch / f"clip-{index:04d}.wav"
     try:
-        _synthesize(engine, text, dest)
+        with tracer.start_as_current_span("tts.synthesize", attributes={
+                "dub.window": inp.window_index, "dub.segment": index,
+                "dub.engine": engine.name, "dub.characters": len(text)}) as span:
+            _synthesize(engine, text, dest)
+            span.set_attribute("dub.audio_seconds", round(audio.wav_seconds(dest), 3))
     except Exception as exc:
         if isinstance(exc, DubError) and not exc.retryable:
             raise

@@ -187,7 +187,7 @@ def test_translate_window_records_the_engine(
     monkeypatch.setenv("DUB_TRANSLATOR_FALLBACK", "apertium")
     store = LibreStoreCase(tmp_path)
     libre.fail(times=1)
-    key = translate_window(store.store, store.inp, store.beats.append)
+    key = translate_window(store.store, store.inp, store.beats.append).key
     assert key.endswith("/es/texts.json")
     assert store.store.get_json(key) == ["Hola"]
     assert store.store.get_json(engine_key(key)) == {
