@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,15 +105,20 @@ def _link(settings: Settings, job_id: str) -> str:
     return f"{settings.web_ui}/namespaces/{settings.temporal_namespace}/workflows/{job_id}"
 
 
-async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
-                  started: float | None) -> int:
+async def _outcome(handle: Any, result_coro: Awaitable[DubResult]) -> DubResult:
+    """The job's result, or the exit code and one line saying why there is none."""
     try:
-        result = await result_coro
+        return await result_coro
     except WorkflowFailureError as exc:
         if isinstance(exc.cause, CancelledError):
             raise Exit(EXIT_CANCELLED, f"job {handle.id} was cancelled: "
                        f"{_failure_message(exc)}") from exc
         raise Exit(EXIT_FAILED, f"job {handle.id} failed: {_failure_message(exc)}") from exc
+
+
+async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
+                  started: float | None) -> int:
+    result = await _outcome(handle, result_coro)
     settings = Settings()
     paths = await asyncio.to_thread(outputs.download, open_store(settings.store, settings), result,
                                     out_dir)
@@ -217,13 +223,24 @@ def cancel(job_id: str,
 @app.command()
 def result(job_id: str,
            out_dir: Annotated[Path, typer.Option("--out", help="where outputs are written")
-                              ] = Path("out")) -> None:
-    """Wait for a job and write its outputs into --out."""
+                              ] = Path("out"),
+           urls: Annotated[bool, typer.Option(
+               "--urls", help="print links to the outputs (presigned for S3) instead of "
+               "downloading them")] = False) -> None:
+    """Wait for a job and write its outputs into --out (or print links with --urls)."""
 
     async def main() -> int:
-        client = await _client(Settings())
+        settings = Settings()
+        client = await _client(settings)
         handle = client.get_workflow_handle(job_id, result_type=DubResult)
-        return await _finish(handle, handle.result(), out_dir, None)
+        if not urls:
+            return await _finish(handle, handle.result(), out_dir, None)
+        done = await _outcome(handle, handle.result())
+        store = open_store(settings.store, settings)
+        lifetime = timedelta(hours=settings.presign_hours)
+        for name, link in await asyncio.to_thread(outputs.links, store, done, lifetime):
+            typer.echo(f"{name}\t{link}")
+        return EXIT_OK
 
     _run(main)
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from dubbing.contract import DubResult
 from dubbing.keys import output_file_name
 from dubbing.storage import Store
+
+
+def links(store: Store, result: DubResult, lifetime: timedelta) -> list[tuple[str, str]]:
+    """(file name, URL) for every output: presigned for object storage, file:// locally."""
+    stem = Path(result.input_name).stem
+    return [(output_file_name(stem, kind, result.source_lang, output.target_lang),
+             store.presigned_url(key, lifetime))
+            for output in result.outputs for kind, key in output.keys.items()]
 
 
 def download(store: Store, result: DubResult, out_dir: Path) -> list[Path]:

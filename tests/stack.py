@@ -36,9 +36,12 @@ class Stack:
         self.workers: dict[str, asyncio.subprocess.Process] = {}
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "DUB_TEMPORAL_ADDRESS": self.settings.temporal_address,
-                "DUB_STORE": self.settings.store, "DUB_SCRATCH_DIR": str(self.root / "scratch"),
-                "HF_HUB_OFFLINE": "1"}
+        s = self.settings
+        return {**os.environ, "DUB_TEMPORAL_ADDRESS": s.temporal_address,
+                "DUB_STORE": s.store, "DUB_SCRATCH_DIR": str(self.root / "scratch"),
+                "DUB_S3_ENDPOINT": s.s3_endpoint, "DUB_S3_ACCESS_KEY": s.s3_access_key,
+                "DUB_S3_SECRET_KEY": s.s3_secret_key, "DUB_S3_SECURE": str(s.s3_secure),
+                "HF_HUB_OFFLINE": "1", "NO_COLOR": "1", "COLUMNS": "200"}
 
     async def start_server(self) -> None:
         log = (self.root / "temporal.log").open("ab")
