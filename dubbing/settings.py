@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     scratch_dir: Path = Path(tempfile.gettempdir()) / "dub-scratch"
     cpu_slots: int = Field(default=4, ge=1, description="concurrent activities, CPU worker")
     gpu_slots: int = Field(default=1, ge=1, description="concurrent activities, GPU worker")
+    model_idle_seconds: float = Field(
+        default=900.0, ge=0, description="unload a model unused this long (0: never)")
     web_ui: str = "http://127.0.0.1:8233"
     traces: str = Field(default="none", pattern="^(otlp|console|none)$",
                         description="trace exporter; otlp uses OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -28,11 +28,26 @@ async def serve(role: Role) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("%s worker polling %s at %s", role.value, worker.task_queue,
              settings.temporal_address)
+    unloader = None
     async with worker:
+        if role is Role.GPU and settings.model_idle_seconds > 0:
+            unloader = asyncio.create_task(unload_idle_models(settings.model_idle_seconds))
         await stop.wait()
+        if unloader is not None:
+            unloader.cancel()
         log.info("%s worker stopping: finishing in-flight activities", role.value)
     telemetry.flush_traces()
     log.info("%s worker stopped", role.value)
+
+
+async def unload_idle_models(max_idle: float) -> None:
+    """Free the memory of models no activity has used for a while (GPU worker only)."""
+    from dubbing.engines import models
+
+    while True:
+        await asyncio.sleep(min(60.0, max_idle))
+        for key in await asyncio.to_thread(models.evict_idle, max_idle):
+            log.info("unloaded idle model %s", key)
 
 
 def main(role: Annotated[Role, typer.Option("--role", help="which task queue to serve")]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from dubbing.engines import models
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
 
 BUNDLED_MODEL = "tiny.en"
 SEED = 1234
 
-_models: dict[tuple[str, str, str], Any] = {}
-_lock = threading.Lock()
+# On a GPU, lines of a chunk are decoded in batches of this size.
+GPU_BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,8 @@ def resolve_model(spec: str) -> str:
 def load_model(spec: str) -> Any:
     """The WhisperModel for `spec`, shared by every thread of this process."""
     device, compute_type = pick_device()
-    key = (spec, device, compute_type)
-    with _lock:
-        if key not in _models:
-            _models[key] = _construct(spec, device, compute_type)
-        return _models[key]
+    return models.shared(("asr", spec, device, compute_type),
+                         lambda: _construct(spec, device, compute_type))
 
 
 def _construct(spec: str, device: str, compute_type: str) -> Any:
@@ -81,6 +78,10 @@ def _construct(spec: str, device: str, compute_type: str) -> Any:
         raise ConfigurationError(f"speech model {spec!r} cannot be loaded: {exc}") from exc
 
 
+def _on_gpu(model: Any) -> bool:
+    return getattr(getattr(model, "model", None), "device", "cpu") == "cuda"
+
+
 def check_language(spec: str, language: str) -> None:
     if spec.endswith(".en") and language != "en":
         raise UnsupportedLanguageError(
@@ -99,10 +100,16 @@ def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, la
     import ctranslate2
 
     ctranslate2.set_random_seed(SEED)
-    segments, _ = model.transcribe(
-        audio, language=language, beam_size=beam_size, temperature=0.0,
-        condition_on_previous_text=False, vad_filter=True,
-    )
+    options: dict[str, Any] = {"language": language, "beam_size": beam_size,
+                               "temperature": 0.0, "condition_on_previous_text": False,
+                               "vad_filter": True}
+    if _on_gpu(model):
+        from faster_whisper import BatchedInferencePipeline
+
+        segments, _ = BatchedInferencePipeline(model).transcribe(
+            audio, batch_size=GPU_BATCH, **options)
+    else:
+        segments, _ = model.transcribe(audio, **options)
     previous = ""
     for seg in segments:
         text = " ".join(seg.text.split())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import wave
 from pathlib import Path
 from typing import Any, Protocol
 
+from dubbing.engines import models
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
 from dubbing.languages import ESPEAK_VOICES
 from dubbing.media.tools import require, run_tool
@@ -14,8 +14,6 @@ from dubbing.media.tools import require, run_tool
 VOICES = ("auto", "espeak", "piper", "xtts")
 ESPEAK_WPM = 165
 
-_cache: dict[str, Any] = {}
-_lock = threading.Lock()
 
 
 class Synthesizer(Protocol):
@@ -89,10 +87,7 @@ def _load_xtts() -> Any:
 
 
 def _shared(name: str, loader: Any) -> Any:
-    with _lock:
-        if name not in _cache:
-            _cache[name] = loader()
-        return _cache[name]
+    return models.shared(("tts", name), loader)
 
 
 def make_synthesizer(voice: str, lang: str) -> Synthesizer:
