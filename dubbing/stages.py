@@ -123,6 +123,8 @@ class SynthesizeInput(Model):
     target_lang: str
     voice: str
     strict: bool = False
+    segments_key: str | None = Field(default=None, description="for the speaker reference")
+    audio_key: str | None = Field(default=None, description="for the speaker reference")
 
 
 class FitInput(Model):

@@ -57,6 +57,7 @@ class DubVideoWorkflow:
         self.job_id = workflow.info().workflow_id
         self.cancel_reason: str | None = None
         self.heartbeat = p.HEARTBEAT
+        self.audio_key: str | None = None
 
     @workflow.run
     async def run(self, job: DubJob) -> DubResult:
@@ -128,6 +129,7 @@ class DubVideoWorkflow:
         audio_key: str = await self._cpu(
             "extract_audio", ref, info, limit=p.media_timeout(info.duration),
             retry=p.MEDIA_RETRY, summary="extract audio 16 kHz mono")
+        self.audio_key = audio_key
         self.tracker.finish("extract")
         self.tracker.begin("plan")
         windows: list[Window] = await self._cpu(
@@ -190,7 +192,8 @@ class DubVideoWorkflow:
         clips_key: str = await self._gpu(
             "synthesize_segments",
             SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
-                            target_lang=lang, voice=job.voice, strict=job.strict),
+                            target_lang=lang, voice=job.voice, strict=job.strict,
+                            segments_key=transcript.segments_key, audio_key=self.audio_key),
             limit=p.window_timeout(window.end - window.start),
             summary=f"synthesize {span} {lang}")
         self.tracker.advance("synthesize")

@@ -65,12 +65,18 @@ class Xtts:
 
     name = "xtts"
 
-    def __init__(self, lang: str) -> None:
+    # Used when no reference of the speaker could be cut (a window without enough speech).
+    STOCK_SPEAKER = "Ana Florence"
+
+    def __init__(self, lang: str, reference: Path | None = None) -> None:
         self.lang = lang
+        self.reference = reference
         self.model = _shared("xtts", _load_xtts)
 
     def synthesize(self, text: str, dest: Path) -> None:
-        self.model.tts_to_file(text=text, language=self.lang, file_path=str(dest))
+        speaker: dict[str, Any] = ({"speaker_wav": str(self.reference)} if self.reference
+                                   else {"speaker": self.STOCK_SPEAKER})
+        self.model.tts_to_file(text=text, language=self.lang, file_path=str(dest), **speaker)
 
 
 def _load_xtts() -> Any:
@@ -81,7 +87,10 @@ def _load_xtts() -> Any:
             f"the xtts voice needs coqui-tts (the 'gpu' extra) and torchaudio: {exc}"
         ) from exc
     try:
-        return TTS("tts_models/multilingual/multi-dataset/xtts_v2")
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        return TTS("tts_models/multilingual/multi-dataset/xtts_v2").to(device)
     except Exception as exc:
         raise ConfigurationError(f"the XTTS v2 model cannot be loaded: {exc}") from exc
 
@@ -90,7 +99,8 @@ def _shared(name: str, loader: Any) -> Any:
     return models.shared(("tts", name), loader)
 
 
-def make_synthesizer(voice: str, lang: str) -> Synthesizer:
+def make_synthesizer(voice: str, lang: str, reference: Path | None = None) -> Synthesizer:
+    """The engine for `voice`; `reference` is a clip of the speaker, for voices that clone."""
     if voice == "auto":
         voice = "piper" if lang == "en" else "espeak"
     if voice == "espeak":
@@ -98,5 +108,5 @@ def make_synthesizer(voice: str, lang: str) -> Synthesizer:
     if voice == "piper":
         return Piper(lang)
     if voice == "xtts":
-        return Xtts(lang)
+        return Xtts(lang, reference)
     raise ConfigurationError(f"unknown voice {voice!r}; choose one of: {', '.join(VOICES)}")

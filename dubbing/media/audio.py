@@ -40,6 +40,19 @@ def wav_seconds(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
+def write_excerpt(path: Path, dest: Path, start: float, end: float) -> None:
+    """Copy [start, end) of a 16-bit mono WAV into a WAV of its own."""
+    with wave.open(str(path), "rb") as wav:
+        rate = wav.getframerate()
+        wav.setpos(min(int(start * rate), wav.getnframes()))
+        frames = wav.readframes(max(0, int((end - start) * rate)))
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+
+
 def read_window(path: Path, start: float, end: float) -> np.ndarray:
     """Samples of [start, end) from a 16-bit mono WAV as float32 in [-1, 1]."""
     with wave.open(str(path), "rb") as wav:

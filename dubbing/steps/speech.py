@@ -13,6 +13,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from dubbing import keys
 from dubbing.engines import asr, tts
+from dubbing.engines.reference import pick_reference
 from dubbing.errors import DubError, SegmentFailedError
 from dubbing.media import audio
 from dubbing.stages import Clip, Segment, SynthesizeInput, TranscribeInput, TranscribeOutput
@@ -87,7 +88,7 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
                       checkpoint: dict[str, Any] | None = None) -> Done:
     """Voice every line; a line that keeps failing is isolated (or fails the job if strict)."""
     texts: list[str] = store.get_json(inp.texts_key)
-    engine = tts.make_synthesizer(inp.voice, inp.target_lang)
+    engine = tts.make_synthesizer(inp.voice, inp.target_lang, _reference(store, scratch, inp))
     clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
     clips = [c for c in clips if c.key is None or store.exists(c.key)]
     for index in range(len(clips), len(texts)):
@@ -97,6 +98,20 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     store.put_json(key, [c.model_dump() for c in clips])
     voiced = [c for c in clips if c.key is not None]
     return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
+
+
+def _reference(store: Store, scratch: Path, inp: SynthesizeInput) -> Path | None:
+    """A clip of the speaker for voices that clone, cut from the window's own speech."""
+    if inp.voice != "xtts" or inp.segments_key is None or inp.audio_key is None:
+        return None
+    segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
+    span = pick_reference(segments)
+    if span is None:
+        return None
+    dest = scratch / "speaker.wav"
+    with store.open_local(inp.audio_key, scratch) as path:
+        audio.write_excerpt(path, dest, *span)
+    return dest
 
 
 def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,

@@ -53,7 +53,8 @@ def faulty(monkeypatch: pytest.MonkeyPatch) -> dict[str, int | None]:
     plan: dict[str, int | None] = {"failures": None}
     real = tts.make_synthesizer
     monkeypatch.setattr(tts, "make_synthesizer",
-                        lambda voice, lang: FaultyVoice(real(voice, lang), plan["failures"]))
+                        lambda voice, lang, reference=None: FaultyVoice(
+                            real(voice, lang, reference), plan["failures"]))
     return plan
 
 

@@ -17,6 +17,7 @@ from dubbing.media.audio import (
     parse_silences,
     read_window,
     wav_seconds,
+    write_excerpt,
 )
 from dubbing.media.probe import probe
 from dubbing.media.tools import run_tool
@@ -131,3 +132,12 @@ def test_a_beating_run_still_reports_failures_and_output() -> None:
         run_tool(["ls", "/no/such/dir"], what="ls", beat=lambda _: None)
     done = run_tool(["cat"], what="cat", input_text="hello", beat=lambda _: None)
     assert done.stdout == "hello"
+
+
+def test_write_excerpt_copies_exactly_that_stretch(tmp_path: Path) -> None:
+    source = tmp_path / "ramp.wav"
+    samples = write_ramp(source, 3.0)
+    write_excerpt(source, tmp_path / "part.wav", 1.0, 2.5)
+    with wave.open(str(tmp_path / "part.wav"), "rb") as part:
+        got = np.frombuffer(part.readframes(part.getnframes()), np.int16)
+    assert np.array_equal(got, samples[ASR_RATE: int(2.5 * ASR_RATE)])
