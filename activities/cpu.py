@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities.base import ActivityBase, heartbeat, translate_errors
+from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
 from dubbing import keys
 from dubbing.contract import OutputSet
@@ -45,7 +45,7 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def translate_segments(self, inp: TranslateInput) -> str:
         with measured("translate") as meter:
-            return meter.done(text.translate_window(self.store, inp, heartbeat))
+            return meter.done(text.translate_window(self.store, inp, heartbeat, checkpoint()))
 
     @activity.defn(name="fit_segments")
     @translate_errors

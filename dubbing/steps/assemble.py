@@ -26,15 +26,16 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
     clips = [Clip.model_validate(c) for c in store.get_json(inp.clips_key)]
     engine_record = text_step.engine_key(inp.texts_key)
     engine = store.get_json(engine_record) if store.exists(engine_record) else {}
+    per_line = engine.get("lines") or [engine] * len(segments)
     records = []
-    for seg, text, clip, slot in zip(segments, texts, clips,
-                                     slots([s.start for s in segments], inp.window.end),
-                                     strict=True):
+    for seg, text, clip, slot, used in zip(segments, texts, clips,
+                                           slots([s.start for s in segments], inp.window.end),
+                                           per_line, strict=True):
         record = FitRecord(index=seg.index, start=seg.start, end=seg.end, slot_end=slot.end,
                            source_text=seg.text, target_text=text, synthesized_seconds=0.0,
                            speed=1.0, placed_seconds=0.0, overflow_seconds=0.0, fitted_key=None,
-                           error=clip.error, translation_engine=engine.get("engine"),
-                           translation_fallback=engine.get("fallback_reason"))
+                           error=clip.error, translation_engine=used.get("engine"),
+                           translation_fallback=used.get("fallback_reason"))
         if clip.key is not None:
             record = _fit_clip(store, scratch, inp, record, clip.key, clip.duration, slot)
         records.append(record)

@@ -1,13 +1,18 @@
-"""Translation of a window's lines in one batch."""
+"""Translation of a window's lines in batches, resumable from the last finished batch."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dubbing import keys
-from dubbing.engines.translate import make_translator
+from dubbing.engines.translate import Translator, make_translator
 from dubbing.stages import Segment, TranslateInput
 from dubbing.steps import Beat, Done
 from dubbing.storage import Store
 from dubbing.tracing import tracer
+
+# Online providers answer line by line; checkpoint after every batch of this many lines.
+PROVIDER_BATCH = 16
 
 
 def engine_key(texts_key: str) -> str:
@@ -15,19 +20,37 @@ def engine_key(texts_key: str) -> str:
     return texts_key.removesuffix(".json") + ".engine.json"
 
 
-def translate_window(store: Store, inp: TranslateInput, beat: Beat) -> Done:
-    """Translate the window, store the texts (a JSON list of strings) and, beside them,
-    which engine produced them and why it is not the requested one, if it is not."""
+def translate_window(store: Store, inp: TranslateInput, beat: Beat,
+                     checkpoint: dict[str, Any] | None = None) -> Done:
+    """Translate the window, store the texts (a JSON list of strings) and, beside them, which
+    engine produced each line and why, when it is not the requested one.
+
+    Apertium takes the window in one batch; a provider takes it in batches, and a retried
+    attempt resumes at the first batch the last one did not finish.
+    """
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
     translator = make_translator(inp.translator, inp.source_lang, inp.target_lang)
-    with tracer.start_as_current_span("translate.batch", attributes={
-            "dub.window": inp.window_index, "dub.segments": len(segments),
-            "dub.translator": inp.translator}) as span:
-        texts = translator.translate([s.text for s in segments]) if segments else []
-        span.set_attribute("dub.engine", translator.used)
-    engine = {"engine": translator.used, "fallback_reason": translator.fallback_reason}
-    beat({"translated": len(texts), **engine})
+    texts: list[str] = list((checkpoint or {}).get("texts", []))
+    engines: list[dict[str, Any]] = list((checkpoint or {}).get("engines", []))
+    batch = len(segments) if inp.translator == "apertium" else PROVIDER_BATCH
+    while len(texts) < len(segments):
+        part = [s.text for s in segments[len(texts):len(texts) + max(1, batch)]]
+        texts += _translate_batch(translator, inp, part)
+        engines += [{"engine": translator.used,
+                     "fallback_reason": translator.fallback_reason}] * len(part)
+        beat({"texts": texts, "engines": engines})
     key = keys.texts_key(inp.job_id, inp.window_index, inp.target_lang)
     store.put_json(key, texts)
-    store.put_json(engine_key(key), engine)
+    store.put_json(engine_key(key), {"engine": translator.used,
+                                     "fallback_reason": translator.fallback_reason,
+                                     "lines": engines})
     return Done(key, lines=len(texts))
+
+
+def _translate_batch(translator: Translator, inp: TranslateInput, part: list[str]) -> list[str]:
+    with tracer.start_as_current_span("translate.batch", attributes={
+            "dub.window": inp.window_index, "dub.segments": len(part),
+            "dub.translator": inp.translator}) as span:
+        out = translator.translate(part)
+        span.set_attribute("dub.engine", translator.used)
+        return out

@@ -190,23 +190,37 @@ def test_translate_window_records_the_engine(
     key = translate_window(store.store, store.inp, store.beats.append).key
     assert key.endswith("/es/texts.json")
     assert store.store.get_json(key) == ["Hola"]
-    assert store.store.get_json(engine_key(key)) == {
-        "engine": "apertium",
-        "fallback_reason": "libre failed: ServerException: ERR_INTERNAL_SERVER_ERROR"}
-    assert store.beats[-1]["engine"] == "apertium"
+    fell_back = {"engine": "apertium",
+                 "fallback_reason": "libre failed: ServerException: ERR_INTERNAL_SERVER_ERROR"}
+    assert store.store.get_json(engine_key(key)) == {**fell_back, "lines": [fell_back]}
+    assert store.beats[-1]["engines"] == [fell_back]
     translate_window(store.store, store.inp, store.beats.append)
     assert store.store.get_json(key) == ["[es] Hello"]
-    assert store.store.get_json(engine_key(key)) == {"engine": "libre", "fallback_reason": None}
+    healthy = {"engine": "libre", "fallback_reason": None}
+    assert store.store.get_json(engine_key(key)) == {**healthy, "lines": [healthy]}
+
+
+def test_a_retried_window_resumes_at_the_first_unfinished_batch(
+        libre: LibreServer, tmp_path: Path) -> None:
+    store = LibreStoreCase(tmp_path, lines=40)
+    done = ["[es] earlier"] * 32  # two batches of 16 finished before the crash
+    checkpoint = {"texts": done, "engines": [{"engine": "libre", "fallback_reason": None}] * 32}
+    before = libre.requests
+    key = translate_window(store.store, store.inp, store.beats.append, checkpoint).key
+    assert libre.requests - before == 8, "only the 8 unfinished lines are sent"
+    texts = store.store.get_json(key)
+    assert texts[:32] == done and texts[32:] == [f"[es] Line {i}" for i in range(32, 40)]
 
 
 class LibreStoreCase:
     """A store holding one window of one English line, and the input that translates it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, lines: int = 1) -> None:
         self.store = LocalStore(root)
         segments_key = keys.segments_key("job-1", 0)
-        self.store.put_json(segments_key, [{"index": 0, "start": 0.0, "end": 1.0,
-                                            "text": "Hello"}])
+        texts = ["Hello"] if lines == 1 else [f"Line {i}" for i in range(lines)]
+        self.store.put_json(segments_key, [{"index": i, "start": float(i), "end": i + 1.0,
+                                            "text": t} for i, t in enumerate(texts)])
         self.inp = TranslateInput(job_id="job-1", window_index=0, segments_key=segments_key,
                                   source_lang="en", target_lang="es", translator="libre")
         self.beats: list[Any] = []
