@@ -18,7 +18,7 @@ from dubbing.stages import (
     TranslateInput,
     Window,
 )
-from dubbing.steps import assemble, ingest, text
+from dubbing.steps import assemble, fitting, ingest, text
 
 
 class CpuActivities(ActivityBase):
@@ -51,7 +51,7 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def fit_segments(self, inp: FitInput) -> str:
         with self.scratch() as tmp, measured("fit") as meter:
-            return meter.done(assemble.fit_window(self.store, tmp, inp, heartbeat))
+            return meter.done(fitting.fit_window(self.store, tmp, inp, heartbeat))
 
     @activity.defn(name="render_outputs")
     @translate_errors

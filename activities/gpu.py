@@ -7,7 +7,7 @@ from temporalio import activity
 from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
 from dubbing.stages import SynthesizeInput, TranscribeInput, TranscribeOutput
-from dubbing.steps import speech
+from dubbing.steps import speech, voice
 
 
 class GpuActivities(ActivityBase):
@@ -24,7 +24,7 @@ class GpuActivities(ActivityBase):
     def synthesize_segments(self, inp: SynthesizeInput) -> str:
         with self.scratch() as tmp, measured("synthesize") as meter:
             return meter.done(
-                speech.synthesize_window(self.store, tmp, inp, heartbeat, checkpoint()))
+                voice.synthesize_window(self.store, tmp, inp, heartbeat, checkpoint()))
 
     def all(self) -> list:
         return [self.transcribe_window, self.synthesize_segments]

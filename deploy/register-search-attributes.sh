@@ -58,11 +58,17 @@ namespace_ready() {
   return 1
 }
 
-# attribute_ready NAME TYPE: succeed when NAME is registered (registering it when missing).
+# attribute_ready NAME TYPE: succeed when NAME is registered as TYPE (registering it when
+# missing). NAME registered with another type is fatal: retrying cannot fix it.
 attribute_ready() {
-  if temporal operator search-attribute list --namespace "$NAMESPACE" --address "$ADDRESS" \
-      2>/dev/null | grep -qw "$1"; then
+  listing=$(temporal operator search-attribute list --namespace "$NAMESPACE" \
+    --address "$ADDRESS" 2>/dev/null) || listing=""
+  if printf '%s\n' "$listing" | grep -Eq "^[[:space:]]*$1[[:space:]]+$2[[:space:]]*\$"; then
     return 0
+  fi
+  if printf '%s\n' "$listing" | grep -Eq "^[[:space:]]*$1[[:space:]]"; then
+    log "search attribute $1 exists with another type than $2; remove it or rename ours" >&2
+    exit 1
   fi
   if out=$(temporal operator search-attribute create --namespace "$NAMESPACE" \
       --address "$ADDRESS" --name "$1" --type "$2" 2>&1); then
@@ -70,6 +76,7 @@ attribute_ready() {
     return 0
   fi
   case $out in
+    *"different type"*) log "$out" >&2; exit 1 ;;
     *"already exists"* | *AlreadyExists*) return 0 ;;
   esac
   log "$out" >&2

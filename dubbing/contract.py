@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,7 +47,11 @@ class DubJob(Frozen):
     transcription: TranscriptionSettings = TranscriptionSettings()
     translator: str = Field(default="apertium", description="apertium or a deep-translator name")
     voice: str = Field(default="auto", description="auto, espeak, piper or xtts")
-    max_stretch: float = Field(default=1.3, ge=1.0, le=2.0)
+    max_stretch: float = Field(default=1.3, ge=1.0, le=2.0,
+                               description="cap on how much a line is sped up")
+    overflow: Literal["trim", "shift"] = Field(
+        default="trim", description="a line still too long at the cap: fade it out at its "
+        "slot end (trim), or let it run on and push the next lines (shift)")
     window_seconds: float = Field(default=180.0, ge=20.0)
     max_parallel_windows: int = Field(default=2, ge=1, le=16)
     strict: bool = Field(
@@ -66,7 +71,9 @@ class FitSummary(Frozen):
     mean_speed: float = 1.0
     overflows: int = 0
     isolated: int = 0
+    shifted: int = 0
     translation_fallbacks: int = 0
+    steps: dict[str, int] = Field(default_factory=dict)
 
 
 class OutputSet(Frozen):

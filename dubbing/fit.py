@@ -1,11 +1,30 @@
-"""Fitting each synthesized line into its time slot: pure decisions, no media."""
+"""Fitting each synthesized line into its time slot: the ladder, as pure decisions.
+
+1. use the room until the next line starts;  2. speak faster (re-synthesis at a higher rate,
+where the engine has one);  3. time-stretch;  4. only then the overflow policy: `trim` (fade out
+at the slot end) or `shift` (let the line run on and push the following lines, which catch up
+in later silences). Rate times stretch never exceeds the cap.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 # Below this the difference is inaudible; avoid stretching for it.
 SPEED_EPSILON = 0.01
+
+
+class Step(StrEnum):
+    FITS = "fits"
+    RATE = "rate"
+    STRETCH = "stretch"
+    OVERFLOW = "overflow"
+
+
+class Overflow(StrEnum):
+    TRIM = "trim"
+    SHIFT = "shift"
 
 
 @dataclass(frozen=True)
@@ -20,13 +39,17 @@ class Slot:
 
 @dataclass(frozen=True)
 class FitDecision:
-    speed: float
+    step: Step
+    rate: float
+    tempo: float
     placed_seconds: float
     overflow_seconds: float
+    trimmed: bool
 
     @property
-    def trimmed(self) -> bool:
-        return self.overflow_seconds > 0
+    def speed(self) -> float:
+        """The whole speed-up of the line: speaking rate times time-stretch."""
+        return round(self.rate * self.tempo, 4)
 
 
 def slots(starts: list[float], window_end: float) -> list[Slot]:
@@ -37,17 +60,36 @@ def slots(starts: list[float], window_end: float) -> list[Slot]:
     return [Slot(start, max(start, end)) for start, end in zip(starts, ends, strict=True)]
 
 
-def decide(clip_seconds: float, slot: Slot, max_stretch: float) -> FitDecision:
-    """Speed up a long line up to `max_stretch`; past that, trim at the slot end and record it."""
-    room = slot.seconds
-    if clip_seconds <= room or room <= 0:
-        if room <= 0:
-            return FitDecision(1.0, 0.0, clip_seconds)
-        return FitDecision(1.0, clip_seconds, 0.0)
-    speed = clip_seconds / room
-    if speed <= 1 + SPEED_EPSILON:
-        speed = 1.0
-    speed = min(speed, max_stretch)
-    stretched = clip_seconds / speed
-    overflow = max(0.0, stretched - room)
-    return FitDecision(round(speed, 4), round(min(stretched, room), 4), round(overflow, 4))
+def speaking_rate(natural_seconds: float, room: float, max_stretch: float) -> float:
+    """Step 2: the rate to synthesize the line again at (1.0: no need)."""
+    if room <= 0 or natural_seconds <= room * (1 + SPEED_EPSILON):
+        return 1.0
+    return round(min(max_stretch, natural_seconds / room), 4)
+
+
+def decide(clip_seconds: float, room: float, max_stretch: float, *, rate: float = 1.0,
+           policy: Overflow = Overflow.TRIM) -> FitDecision:
+    """Place a clip synthesized at `rate` into `room` seconds without passing the cap."""
+    spoken = Step.RATE if rate > 1.0 else Step.FITS
+    if room <= 0:
+        placed = clip_seconds if policy is Overflow.SHIFT else 0.0
+        return FitDecision(Step.OVERFLOW, rate, 1.0, placed, round(clip_seconds, 4),
+                           policy is Overflow.TRIM)
+    if clip_seconds <= room:
+        return FitDecision(spoken, rate, 1.0, round(clip_seconds, 4), 0.0, False)
+    tempo = clip_seconds / room
+    if tempo <= 1 + SPEED_EPSILON:
+        return _overflow(spoken, rate, 1.0, clip_seconds, room, policy)
+    allowed = max(1.0, max_stretch / rate)
+    if tempo <= allowed:
+        return FitDecision(Step.STRETCH, rate, round(tempo, 4), round(room, 4), 0.0, False)
+    return _overflow(Step.OVERFLOW, rate, round(allowed, 4), clip_seconds, room, policy)
+
+
+def _overflow(step: Step, rate: float, tempo: float, clip_seconds: float, room: float,
+              policy: Overflow) -> FitDecision:
+    stretched = clip_seconds / tempo
+    over = round(stretched - room, 4)
+    if policy is Overflow.SHIFT:
+        return FitDecision(step, rate, tempo, round(stretched, 4), over, False)
+    return FitDecision(step, rate, tempo, round(room, 4), over, True)

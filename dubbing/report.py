@@ -1,7 +1,8 @@
-"""The per-job fit report: what happened to every line."""
+"""The per-language fit report: what happened to every line, and a summary."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from dubbing.stages import FitRecord, RenderInput
@@ -9,7 +10,8 @@ from dubbing.stages import FitRecord, RenderInput
 
 def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
     ordered = sorted(records, key=lambda r: r.start)
-    speeds = [r.speed for r in ordered] or [1.0]
+    voiced = [r for r in ordered if r.fitted_key is not None] or ordered
+    speeds = [r.speed for r in voiced] or [1.0]
     return {
         "input": inp.input_name,
         "source_lang": inp.source_lang,
@@ -21,25 +23,38 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
             "mean_speed": round(sum(speeds) / len(speeds), 4),
             "overflows": sum(1 for r in ordered if r.overflow_seconds > 0),
             "isolated": sum(1 for r in ordered if r.error is not None),
+            "shifted": sum(1 for r in ordered if _shift(r) > 0),
             "translation_fallbacks": sum(1 for r in ordered if r.translation_fallback),
+            "steps": dict(Counter(r.step for r in ordered if r.error is None)),
         },
-        "segments": [
-            {
-                "index": i,
-                "start": r.start,
-                "end": r.end,
-                "slot_end": r.slot_end,
-                "source_text": r.source_text,
-                "target_text": r.target_text,
-                "synthesized_seconds": r.synthesized_seconds,
-                "speed": r.speed,
-                "placed_seconds": r.placed_seconds,
-                "overflow_seconds": r.overflow_seconds,
-                "isolated": r.error is not None,
-                "error": r.error,
-                "translation_engine": r.translation_engine,
-                "translation_fallback": r.translation_fallback,
-            }
-            for i, r in enumerate(ordered)
-        ],
+        "segments": [_segment(i, r) for i, r in enumerate(ordered)],
     }
+
+
+def _segment(i: int, r: FitRecord) -> dict[str, Any]:
+    return {
+        "index": i,
+        "start": r.start,
+        "end": r.end,
+        "slot_end": r.slot_end,
+        "source_text": r.source_text,
+        "target_text": r.target_text,
+        "translation_engine": r.translation_engine,
+        "translation_fallback": r.translation_fallback,
+        "natural_seconds": r.natural_seconds,
+        "synthesized_seconds": r.synthesized_seconds,
+        "rate": r.rate,
+        "stretch": r.tempo,
+        "speed": r.speed,
+        "step": r.step,
+        "placed_start": r.placed_from,
+        "placed_seconds": r.placed_seconds,
+        "shift_seconds": round(_shift(r), 4),
+        "overflow_seconds": r.overflow_seconds,
+        "isolated": r.error is not None,
+        "error": r.error,
+    }
+
+
+def _shift(r: FitRecord) -> float:
+    return max(0.0, r.placed_from - r.start)

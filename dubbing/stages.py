@@ -52,6 +52,8 @@ class Clip(Model):
     key: str | None
     duration: float
     error: str | None = None
+    rate: float = Field(default=1.0, description="speaking rate it was synthesized at")
+    natural_seconds: float | None = Field(default=None, description="length at rate 1.0")
 
 
 class FitRecord(Model):
@@ -68,10 +70,20 @@ class FitRecord(Model):
     fitted_key: str | None
     error: str | None = Field(
         default=None, description="why the line was isolated: its slot keeps the original audio")
+    step: str = "fits"
+    rate: float = 1.0
+    tempo: float = 1.0
+    placed_start: float | None = Field(default=None, description="later than start if shifted")
+    natural_seconds: float | None = None
     translation_engine: str | None = None
     translation_fallback: str | None = Field(
         default=None, description="why the offline engine stood in for the chosen provider")
 
+
+    @property
+    def placed_from(self) -> float:
+        """Where the dub of the line starts: its own start unless a longer line pushed it."""
+        return self.start if self.placed_start is None else self.placed_start
 
 class JobRef(Model):
     job_id: str
@@ -123,8 +135,10 @@ class SynthesizeInput(Model):
     target_lang: str
     voice: str
     strict: bool = False
-    segments_key: str | None = Field(default=None, description="for the speaker reference")
+    segments_key: str | None = Field(default=None, description="slots and speaker reference")
     audio_key: str | None = Field(default=None, description="for the speaker reference")
+    window_end: float | None = Field(default=None, description="end of the last line's slot")
+    max_stretch: float = 1.3
 
 
 class FitInput(Model):
@@ -135,6 +149,7 @@ class FitInput(Model):
     texts_key: str
     clips_key: str
     max_stretch: float
+    overflow: str = "trim"
 
 
 class RenderInput(Model):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the service needs, or say exactly which ones to install.
 set -euo pipefail
-PACKAGES=(ffmpeg espeak-ng sox apertium apertium-eng-spa apertium-eng-cat)
+# docker-compose only validates docker-compose.yml in the tests; no Docker engine is needed.
+PACKAGES=(ffmpeg espeak-ng sox apertium apertium-eng-spa apertium-eng-cat docker-compose)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -132,9 +132,10 @@ async def _finish(handle: Any, result_coro: Awaitable[DubResult], out_dir: Path,
               highlight=False)
     for output in result.outputs:
         s = output.summary
-        out.print(f"{output.target_lang}: {s.segments} lines, speed max {s.max_speed:.2f}x "
-                  f"mean {s.mean_speed:.2f}x, {s.overflows} overflowing, "
-                  f"{s.isolated} kept in the original (see the report)", highlight=False)
+        steps = ", ".join(f"{n} {step}" for step, n in sorted(s.steps.items()))
+        out.print(f"{output.target_lang}: {s.segments} lines ({steps or 'none'}); speed max "
+                  f"{s.max_speed:.2f}x mean {s.mean_speed:.2f}x; {s.overflows} overflowing, "
+                  f"{s.shifted} shifted, {s.isolated} kept in the original", highlight=False)
     out.print(f"Web UI: {_link(settings, handle.id)}", highlight=False)
     return EXIT_OK
 
@@ -152,6 +153,9 @@ def translate(
     asr_model: Annotated[str, typer.Option(help="tiny.en, a model dir or a model name")
                          ] = "tiny.en",
     max_stretch: Annotated[float, typer.Option(help="largest speed-up of a line")] = 1.3,
+    overflow: Annotated[str, typer.Option(
+        help="a line still too long at --max-stretch: 'trim' fades it out at its slot end, "
+        "'shift' lets it run on and pushes the next lines")] = "trim",
     strict: Annotated[bool, typer.Option(
         "--strict", help="fail the job when a line cannot be voiced, instead of keeping the "
         "original audio in its slot")] = False,
@@ -162,7 +166,7 @@ def translate(
         started = time.monotonic()
         _check_input(input)
         job = _job(source, to, translator, voice, asr_model, input.name,
-                   max_stretch=max_stretch, strict=strict)
+                   max_stretch=max_stretch, overflow=overflow, strict=strict)
         settings = Settings()
         client = await _client(settings)
         with tracer.start_as_current_span("starter translate", attributes={

@@ -193,7 +193,8 @@ class DubVideoWorkflow:
             "synthesize_segments",
             SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
                             target_lang=lang, voice=job.voice, strict=job.strict,
-                            segments_key=transcript.segments_key, audio_key=self.audio_key),
+                            segments_key=transcript.segments_key, audio_key=self.audio_key,
+                            window_end=window.end, max_stretch=job.max_stretch),
             limit=p.window_timeout(window.end - window.start),
             summary=f"synthesize {span} {lang}")
         self.tracker.advance("synthesize")
@@ -202,7 +203,8 @@ class DubVideoWorkflow:
             "fit_segments",
             FitInput(job_id=self.job_id, window=window, target_lang=lang,
                      segments_key=transcript.segments_key, texts_key=texts_key,
-                     clips_key=clips_key, max_stretch=job.max_stretch),
+                     clips_key=clips_key, max_stretch=job.max_stretch,
+                     overflow=job.overflow),
             limit=p.window_timeout(window.end - window.start), retry=p.MEDIA_RETRY,
             summary=f"fit {span} {lang}")
         self.tracker.advance("fit")

@@ -18,12 +18,14 @@ ESPEAK_WPM = 165
 
 class Synthesizer(Protocol):
     name: str
+    has_rate: bool  # can speak faster on request (step 2 of the fit ladder)
 
-    def synthesize(self, text: str, dest: Path) -> None: ...
+    def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None: ...
 
 
 class Espeak:
     name = "espeak-ng"
+    has_rate = True
 
     def __init__(self, lang: str) -> None:
         voice = ESPEAK_VOICES.get(lang)
@@ -32,23 +34,28 @@ class Espeak:
         self.voice = voice
         self.binary = require("espeak-ng", "espeak-ng")
 
-    def synthesize(self, text: str, dest: Path) -> None:
+    def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None:
         # Text goes through stdin so that a line starting with '-' is never read as an option.
-        run_tool([self.binary, "-v", self.voice, "-s", str(ESPEAK_WPM), "-w", str(dest),
+        wpm = str(round(ESPEAK_WPM * rate))
+        run_tool([self.binary, "-v", self.voice, "-s", wpm, "-w", str(dest),
                   "--stdin"], what="espeak-ng", input_text=text, timeout=120)
 
 
 class Piper:
     name = "piper"
+    has_rate = True
 
     def __init__(self, lang: str) -> None:
         if lang != "en":
             raise UnsupportedLanguageError(f"the bundled Piper voice speaks English, not {lang!r}")
         self.voice = _shared("piper", _load_piper)
 
-    def synthesize(self, text: str, dest: Path) -> None:
+    def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None:
+        from piper import SynthesisConfig
+
+        scale = (self.voice.config.length_scale or 1.0) / rate
         with wave.open(str(dest), "wb") as out:
-            self.voice.synthesize_wav(text, out)
+            self.voice.synthesize_wav(text, out, syn_config=SynthesisConfig(length_scale=scale))
 
 
 def _load_piper() -> Any:
@@ -64,6 +71,7 @@ class Xtts:
     """XTTS v2 voice cloning; needs the 'gpu' extra and the model files."""
 
     name = "xtts"
+    has_rate = True
 
     # Used when no reference of the speaker could be cut (a window without enough speech).
     STOCK_SPEAKER = "Ana Florence"
@@ -73,10 +81,11 @@ class Xtts:
         self.reference = reference
         self.model = _shared("xtts", _load_xtts)
 
-    def synthesize(self, text: str, dest: Path) -> None:
+    def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None:
         speaker: dict[str, Any] = ({"speaker_wav": str(self.reference)} if self.reference
                                    else {"speaker": self.STOCK_SPEAKER})
-        self.model.tts_to_file(text=text, language=self.lang, file_path=str(dest), **speaker)
+        self.model.tts_to_file(text=text, language=self.lang, file_path=str(dest), speed=rate,
+                               **speaker)
 
 
 def _load_xtts() -> Any:

@@ -23,8 +23,8 @@ MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "opus", "alac", "flac"}
 def fit_clip_args(source: Path, dest: Path, decision: FitDecision) -> list[str]:
     """Stretch (atempo), resample to the dub rate and, when it overflows, trim with a fade."""
     filters = []
-    if decision.speed > 1.0:
-        filters.append(f"atempo={decision.speed:.4f}")
+    if decision.tempo > 1.0:
+        filters.append(f"atempo={decision.tempo:.4f}")
     filters.append(f"aresample={DUB_RATE}")
     if decision.trimmed:
         end = decision.placed_seconds

@@ -1,6 +1,4 @@
-"""Transcription and synthesis: the speech-model steps, run on the GPU worker.
-
-Both checkpoint through `beat` after every line, and accept the last checkpoint back so a
+"""Transcription, run on the GPU worker: checkpointed after every line and every chunk, so a
 retried attempt resumes where the previous one stopped instead of starting over.
 """
 
@@ -9,32 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
-
 from dubbing import keys
-from dubbing.engines import asr, tts
-from dubbing.engines.reference import pick_reference
-from dubbing.errors import DubError, SegmentFailedError
+from dubbing.engines import asr
 from dubbing.media import audio
-from dubbing.stages import Clip, Segment, SynthesizeInput, TranscribeInput, TranscribeOutput
-from dubbing.steps import Beat, Done
+from dubbing.stages import Segment, TranscribeInput, TranscribeOutput
+from dubbing.steps import Beat
 from dubbing.storage import Store
 from dubbing.tracing import tracer
-
-LINE_ATTEMPTS = 3
-
-
-def _worth_retrying(exc: BaseException) -> bool:
-    return not (isinstance(exc, DubError) and not exc.retryable)
-
-
-def _synthesize(engine: tts.Synthesizer, text: str, dest: Path) -> None:
-    """A line is retried in place a few times before it is isolated."""
-    for attempt in Retrying(stop=stop_after_attempt(LINE_ATTEMPTS), reraise=True,
-                            retry=retry_if_exception(_worth_retrying),
-                            wait=wait_exponential(multiplier=0.5, max=4)):
-        with attempt:
-            engine.synthesize(text, dest)
 
 
 def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: Beat,
@@ -82,58 +61,3 @@ def _decode_chunk(model: Any, path: Path, inp: TranscribeInput, number: int, fir
                   "position": line.end})
         span.set_attribute("dub.segments", len(fresh))
     return fresh
-
-
-def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: Beat,
-                      checkpoint: dict[str, Any] | None = None) -> Done:
-    """Voice every line; a line that keeps failing is isolated (or fails the job if strict)."""
-    texts: list[str] = store.get_json(inp.texts_key)
-    engine = tts.make_synthesizer(inp.voice, inp.target_lang, _reference(store, scratch, inp))
-    clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
-    clips = [c for c in clips if c.key is None or store.exists(c.key)]
-    for index in range(len(clips), len(texts)):
-        clips.append(_voice_line(store, scratch, inp, engine, index, texts[index]))
-        beat({"clips": [c.model_dump() for c in clips]})
-    key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
-    store.put_json(key, [c.model_dump() for c in clips])
-    voiced = [c for c in clips if c.key is not None]
-    return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
-
-
-def _reference(store: Store, scratch: Path, inp: SynthesizeInput) -> Path | None:
-    """A clip of the speaker for voices that clone, cut from the window's own speech."""
-    if inp.voice != "xtts" or inp.segments_key is None or inp.audio_key is None:
-        return None
-    segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
-    span = pick_reference(segments)
-    if span is None:
-        return None
-    dest = scratch / "speaker.wav"
-    with store.open_local(inp.audio_key, scratch) as path:
-        audio.write_excerpt(path, dest, *span)
-    return dest
-
-
-def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,
-                index: int, text: str) -> Clip:
-    dest = scratch / f"clip-{index:04d}.wav"
-    try:
-        with tracer.start_as_current_span("tts.synthesize", attributes={
-                "dub.window": inp.window_index, "dub.segment": index,
-                "dub.engine": engine.name, "dub.characters": len(text)}) as span:
-            _synthesize(engine, text, dest)
-            span.set_attribute("dub.audio_seconds", round(audio.wav_seconds(dest), 3))
-    except Exception as exc:
-        if isinstance(exc, DubError) and not exc.retryable:
-            raise
-        problem = f"{engine.name} failed on line {index + 1} of window {inp.window_index + 1}"
-        if inp.strict:
-            raise SegmentFailedError(
-                f"{problem}: {exc}; run without --strict to keep the original audio there"
-            ) from exc
-        return Clip(index=index, key=None, duration=0.0, error=f"{problem}: {exc}")
-    key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index)
-    store.put_file(key, dest)
-    clip = Clip(index=index, key=key, duration=round(audio.wav_seconds(dest), 4))
-    dest.unlink()
-    return clip

@@ -1,4 +1,6 @@
-"""The whole pipeline on real engines: dev server, ffmpeg, faster-whisper, Apertium, espeak-ng."""
+"""The whole pipeline on real engines: dev server, ffmpeg, faster-whisper, Apertium, espeak-ng.
+
+One job dubs the sample into Spanish and Catalan from a single transcription."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from tests.helpers import (
     SAMPLE_REFERENCE,
     activity_queues,
     ffprobe,
+    integrated_lufs,
     stream_md5,
     word_error_rate,
 )
@@ -30,7 +33,7 @@ async def dubbed(env: WorkflowEnvironment, workers: Settings,
                  tmp_path_factory: pytest.TempPathFactory) -> tuple[DubResult, Path, object]:
     store = open_store(workers.store)
     job = DubJob(input_key="pending", input_name=SAMPLE.name, source_lang="en",
-                 target_langs=("es",))
+                 target_langs=("es", "ca"))
     handle = await jobs.submit(env.client, store, SAMPLE, job)
     result = await handle.result()
     out_dir = tmp_path_factory.mktemp("out")
@@ -41,8 +44,21 @@ async def dubbed(env: WorkflowEnvironment, workers: Settings,
 async def test_writes_all_six_outputs(dubbed) -> None:
     _, out_dir, _ = dubbed
     names = sorted(p.name for p in out_dir.iterdir())
-    assert names == sorted(["sample.es.mp4", "sample.en.srt", "sample.es.srt", "sample.en.vtt",
-                            "sample.es.vtt", "sample.es.report.json"])
+    assert names == sorted(["sample.en.srt", "sample.en.vtt"] + [
+        f"sample.{lang}.{kind}" for lang in ("es", "ca")
+        for kind in ("mp4", "srt", "vtt", "report.json")])
+
+
+async def test_one_transcription_serves_both_languages(dubbed) -> None:
+    result, _, handle = dubbed
+    assert [o.target_lang for o in result.outputs] == ["es", "ca"]
+    counts: dict[str, int] = {}
+    async for event in handle.fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            name = event.activity_task_scheduled_event_attributes.activity_type.name
+            counts[name] = counts.get(name, 0) + 1
+    assert counts["transcribe_window"] == 1  # the sample is one window
+    assert counts["synthesize_segments"] == counts["render_outputs"] == 2
 
 
 async def test_video_copied_and_two_tagged_audio_tracks(dubbed) -> None:
@@ -56,6 +72,12 @@ async def test_video_copied_and_two_tagged_audio_tracks(dubbed) -> None:
     assert stream_md5(dub, "0:a:1") == stream_md5(SAMPLE, "0:a:0")
     original = float(ffprobe(SAMPLE)["format"]["duration"])
     assert abs(float(info["format"]["duration"]) - original) <= 0.1
+
+
+@pytest.mark.parametrize("lang", ["es", "ca"])
+async def test_dub_track_is_at_minus_16_lufs(dubbed, lang: str) -> None:
+    _, out_dir, _ = dubbed
+    assert integrated_lufs(out_dir / f"sample.{lang}.mp4", "0:a:0") == pytest.approx(-16, abs=1)
 
 
 async def test_source_subtitles_match_the_reference(dubbed) -> None:
@@ -77,17 +99,22 @@ async def test_target_subtitles_are_spanish_and_timed(dubbed) -> None:
     assert "joven" in text or "hombre" in text, text
 
 
-async def test_report_lists_every_segment(dubbed) -> None:
+@pytest.mark.parametrize("lang", ["es", "ca"])
+async def test_report_lists_every_segment(dubbed, lang: str) -> None:
     import json
 
     result, out_dir, _ = dubbed
-    report = json.loads((out_dir / "sample.es.report.json").read_text())
+    report = json.loads((out_dir / f"sample.{lang}.report.json").read_text())
     assert report["summary"]["segments"] == result.segments == len(report["segments"])
     for seg in report["segments"]:
         assert seg["target_text"] and seg["source_text"]
         assert 1.0 <= seg["speed"] <= 1.3
         assert seg["synthesized_seconds"] > 0
         assert seg["start"] < seg["end"] <= seg["slot_end"] + 1e-6
+        ends = seg["placed_start"] + seg["placed_seconds"]
+        assert ends <= seg["slot_end"] + 0.05 or seg["overflow_seconds"] > 0, seg
+        assert seg["step"] in ("fits", "rate", "stretch", "overflow")
+    assert report["summary"]["max_speed"] <= 1.3
 
 
 async def test_history_shows_both_task_queues(dubbed) -> None:

@@ -34,17 +34,18 @@ class FaultyVoice:
     def __init__(self, inner: tts.Synthesizer, failures: int | None) -> None:
         self.inner = inner
         self.name = inner.name
+        self.has_rate = inner.has_rate
         self.failures = failures
         self.seen: list[str] = []
 
-    def synthesize(self, text: str, dest: Path) -> None:
+    def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None:
         if text not in self.seen:
             self.seen.append(text)
         if self.seen.index(text) == FAILING_LINE and self.failures != 0:
             if self.failures is not None:
                 self.failures -= 1
             raise ToolError("espeak-ng failed (exit -11): segmentation fault")
-        self.inner.synthesize(text, dest)
+        self.inner.synthesize(text, dest, rate)
 
 
 @pytest.fixture

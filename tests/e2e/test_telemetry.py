@@ -46,7 +46,9 @@ async def test_a_job_is_one_trace_down_to_the_engine_calls(workers: Settings,
     assert all(s.parent is not None and by_id[s.parent.span_id].name ==
                "RunActivity:transcribe_window" for s in asr)
     voiced = [s for s in spans if s.name == "tts.synthesize"]
-    assert len(voiced) == result.segments
+    lines = {((s.attributes or {}).get("dub.window"), (s.attributes or {}).get("dub.segment"))
+             for s in voiced}
+    assert len(lines) == result.segments, "every line is voiced"
     assert all(seconds(s) > 0 for s in voiced)
     assert all(s.parent is not None and by_id[s.parent.span_id].name ==
                "RunActivity:synthesize_segments" for s in voiced)

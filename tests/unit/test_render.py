@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dubbing.fit import FitDecision
+from dubbing.fit import FitDecision, Step
 from dubbing.media.mix import mix_graph
 from dubbing.media.render import DUB_RATE, Placement, fit_clip_args, mux_args, write_dub_track
 from dubbing.media.tools import run_tool
@@ -31,6 +31,10 @@ def read_track(path: Path) -> tuple[int, np.ndarray]:
         return wav.getframerate(), np.frombuffer(wav.readframes(wav.getnframes()), np.int16)
 
 
+def stretch(tempo: float, placed: float, over: float) -> FitDecision:
+    return FitDecision(Step.STRETCH, 1.0, tempo, placed, over, over > 0)
+
+
 def af(args: list[str]) -> str:
     return args[args.index("-af") + 1]
 
@@ -42,7 +46,7 @@ def ffprobe(path: Path) -> dict:
 
 
 def test_fit_args_at_normal_speed_only_resample() -> None:
-    args = fit_clip_args(Path("in.wav"), Path("out.wav"), FitDecision(1.0, 1.5, 0.0))
+    args = fit_clip_args(Path("in.wav"), Path("out.wav"), stretch(1.0, 1.5, 0.0))
     assert all(isinstance(a, str) for a in args)
     assert af(args) == f"aresample={DUB_RATE}"
     assert args[-1] == "out.wav"
@@ -50,13 +54,13 @@ def test_fit_args_at_normal_speed_only_resample() -> None:
 
 
 def test_fit_args_speed_up_without_trim() -> None:
-    filters = af(fit_clip_args(Path("a.wav"), Path("b.wav"), FitDecision(1.2, 2.0, 0.0)))
+    filters = af(fit_clip_args(Path("a.wav"), Path("b.wav"), stretch(1.2, 2.0, 0.0)))
     assert "atempo=1.2000" in filters
     assert "atrim" not in filters and "afade" not in filters
 
 
 def test_fit_args_trim_with_fade_when_overflowing() -> None:
-    filters = af(fit_clip_args(Path("a.wav"), Path("b.wav"), FitDecision(1.3, 2.0, 0.7)))
+    filters = af(fit_clip_args(Path("a.wav"), Path("b.wav"), stretch(1.3, 2.0, 0.7)))
     parts = filters.split(",")
     assert parts[0] == "atempo=1.3000"
     assert "atrim=0:2.0000" in parts
@@ -65,14 +69,14 @@ def test_fit_args_trim_with_fade_when_overflowing() -> None:
 
 def test_fit_args_keep_odd_file_names_as_single_arguments(tmp_path: Path) -> None:
     source = tmp_path / "my clip; rm -rf $HOME.wav"
-    args = fit_clip_args(source, tmp_path / "o.wav", FitDecision(1.0, 1.0, 0.0))
+    args = fit_clip_args(source, tmp_path / "o.wav", stretch(1.0, 1.0, 0.0))
     assert str(source) in args
 
 
 def test_fitted_clip_really_lasts_the_placed_time(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     source = write_clip(tmp_path / "in.wav", rng.integers(-8000, 8000, 3 * 22050), rate=22050)
-    decision = FitDecision(1.3, 2.0, 3.0 / 1.3 - 2.0)
+    decision = stretch(1.3, 2.0, 3.0 / 1.3 - 2.0)
     run_tool(fit_clip_args(source, tmp_path / "out.wav", decision), what="fit")
     rate, samples = read_track(tmp_path / "out.wav")
     assert rate == DUB_RATE

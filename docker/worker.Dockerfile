@@ -1,0 +1,49 @@
+# The CPU worker: the workflow, probing, extraction, Apertium translation, fitting, rendering.
+# Build from the repository root:  docker build -f docker/worker.Dockerfile -t dubbing-worker-cpu .
+# No GPU extras: `pip install .` only.
+ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
+
+# --- build: a virtual environment with the project, dependencies in their own layer ----------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+# Dependencies first: this layer is rebuilt only when pyproject.toml changes. The packages are
+# empty stand-ins here (and README.md a blank one), replaced by the real ones below.
+COPY pyproject.toml ./
+RUN touch README.md \
+ && for p in dubbing workflows activities worker starter; do \
+      mkdir -p "$p" && touch "$p/__init__.py"; \
+    done \
+ && pip install . \
+ && rm -rf build ./*.egg-info
+COPY README.md ./
+COPY dubbing ./dubbing
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY starter ./starter
+RUN pip install --no-deps --force-reinstall . \
+ && python -c "import worker.build, starter.cli"
+
+# --- runtime -----------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE}
+# The tools the CPU activities run (scripts/ensure-debs.sh lists the same).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ffmpeg espeak-ng sox apertium apertium-eng-spa apertium-eng-cat \
+ && rm -rf /var/lib/apt/lists/*
+RUN groupadd --system --gid 10001 dub \
+ && useradd --system --uid 10001 --gid dub --create-home --home-dir /home/dub dub
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+USER dub
+WORKDIR /home/dub
+# The worker drains on SIGTERM (up to 30 s of in-flight activities), then exits.
+STOPSIGNAL SIGTERM
+CMD ["python", "-m", "worker", "--role", "cpu"]

@@ -1,0 +1,111 @@
+"""Synthesis of a window's lines, run on the GPU worker.
+
+Checkpointed after every line: a retried attempt resumes at the first line not yet stored.
+Each line gets the first two steps of the fit ladder here: its slot as it is, then, when it is
+too long and the engine can, a faster speaking rate (never past the cap).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from dubbing import keys
+from dubbing.engines import tts
+from dubbing.engines.reference import pick_reference
+from dubbing.errors import DubError, SegmentFailedError
+from dubbing.fit import slots, speaking_rate
+from dubbing.media import audio
+from dubbing.stages import Clip, Segment, SynthesizeInput
+from dubbing.steps import Beat, Done
+from dubbing.storage import Store
+from dubbing.tracing import tracer
+
+LINE_ATTEMPTS = 3
+
+
+def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: Beat,
+                      checkpoint: dict[str, Any] | None = None) -> Done:
+    """Voice every line; a line that keeps failing is isolated (or fails the job if strict)."""
+    texts: list[str] = store.get_json(inp.texts_key)
+    segments = ([Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
+                if inp.segments_key is not None else [])
+    rooms = _rooms(segments, inp.window_end, len(texts))
+    engine = tts.make_synthesizer(inp.voice, inp.target_lang,
+                                  _reference(store, scratch, inp, segments))
+    clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
+    clips = [c for c in clips if c.key is None or store.exists(c.key)]
+    for index in range(len(clips), len(texts)):
+        clips.append(_voice_line(store, scratch, inp, engine, index, texts[index], rooms[index]))
+        beat({"clips": [c.model_dump() for c in clips]})
+    key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
+    store.put_json(key, [c.model_dump() for c in clips])
+    voiced = [c for c in clips if c.key is not None]
+    return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
+
+
+def _rooms(segments: list[Segment], window_end: float | None, count: int) -> list[float | None]:
+    if window_end is None or len(segments) != count:
+        return [None] * count
+    return [slot.seconds for slot in slots([s.start for s in segments], window_end)]
+
+
+def _reference(store: Store, scratch: Path, inp: SynthesizeInput,
+               segments: list[Segment]) -> Path | None:
+    """A clip of the speaker for voices that clone, cut from the window's own speech."""
+    if inp.voice != "xtts" or inp.audio_key is None:
+        return None
+    span = pick_reference(segments)
+    if span is None:
+        return None
+    dest = scratch / "speaker.wav"
+    with store.open_local(inp.audio_key, scratch) as path:
+        audio.write_excerpt(path, dest, *span)
+    return dest
+
+
+def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,
+                index: int, text: str, room: float | None) -> Clip:
+    dest = scratch / f"clip-{index:04d}.wav"
+    try:
+        natural = _synthesize(engine, inp, index, text, dest, 1.0)
+        rate = 1.0
+        if engine.has_rate and room is not None:
+            rate = speaking_rate(natural, room, inp.max_stretch)
+        seconds = _synthesize(engine, inp, index, text, dest, rate) if rate > 1.0 else natural
+    except Exception as exc:
+        if isinstance(exc, DubError) and not exc.retryable:
+            raise
+        problem = f"{engine.name} failed on line {index + 1} of window {inp.window_index + 1}"
+        if inp.strict:
+            raise SegmentFailedError(
+                f"{problem}: {exc}; run without --strict to keep the original audio there"
+            ) from exc
+        return Clip(index=index, key=None, duration=0.0, error=f"{problem}: {exc}")
+    key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index)
+    store.put_file(key, dest)
+    dest.unlink()
+    return Clip(index=index, key=key, duration=round(seconds, 4), rate=rate,
+                natural_seconds=round(natural, 4))
+
+
+def _synthesize(engine: tts.Synthesizer, inp: SynthesizeInput, index: int, text: str,
+                dest: Path, rate: float) -> float:
+    """Synthesize one line at `rate`, retried in place a few times; return its length."""
+    with tracer.start_as_current_span("tts.synthesize", attributes={
+            "dub.window": inp.window_index, "dub.segment": index, "dub.engine": engine.name,
+            "dub.characters": len(text), "dub.rate": rate}) as span:
+        for attempt in Retrying(stop=stop_after_attempt(LINE_ATTEMPTS), reraise=True,
+                                retry=retry_if_exception(_worth_retrying),
+                                wait=wait_exponential(multiplier=0.5, max=4)):
+            with attempt:
+                engine.synthesize(text, dest, rate)
+        seconds = audio.wav_seconds(dest)
+        span.set_attribute("dub.audio_seconds", round(seconds, 3))
+        return seconds
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    return not (isinstance(exc, DubError) and not exc.retryable)

@@ -1,0 +1,162 @@
+"""The production topology (docker-compose.yml) stays valid, scalable and documented."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dubbing.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+DOCS = ROOT / "docs" / "production.md"
+REGISTER = ROOT / "deploy" / "register-search-attributes.sh"
+DOCKERFILES = {"worker-cpu": "docker/worker.Dockerfile",
+               "worker-gpu": "docker/worker-gpu.Dockerfile"}
+SEARCH_ATTRIBUTES = {
+    "DubStage": "Keyword",
+    "DubSourceLang": "Keyword",
+    "DubTargetLangs": "KeywordList",
+    "DubMediaSeconds": "Double",
+    "DubInputName": "Keyword",
+}
+TIMEOUT = 60
+
+
+def compose_binary() -> str:
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        pytest.skip("docker-compose is not installed (Debian package docker-compose)")
+    return binary
+
+
+def compose(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [compose_binary(), "--project-directory", str(ROOT), "-f", str(COMPOSE), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False,
+    )
+
+
+@cache
+def services() -> dict[str, dict[str, Any]]:
+    """The services as compose resolves them (merged and interpolated), else as written."""
+    yaml = pytest.importorskip("yaml")
+    if shutil.which("docker-compose") is not None:
+        result = compose("config")
+        assert result.returncode == 0, result.stderr
+        return yaml.safe_load(result.stdout)["services"]
+    return yaml.safe_load(COMPOSE.read_text())["services"]
+
+
+def seconds(duration: str) -> float:
+    """A compose duration such as 45s, 1m30s or 2m as seconds."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)", str(duration))
+    assert parts, f"not a duration: {duration!r}"
+    scale = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    return sum(float(value) * scale[unit] for value, unit in parts)
+
+
+def test_compose_config_is_valid_without_env_file() -> None:
+    result = compose("config", "-q")
+    assert result.returncode == 0, result.stderr
+    # An unset variable without a default is only a warning for compose ("The X variable is not
+    # set. Defaulting to a blank string."); every variable must have a default.
+    assert "is not set" not in result.stderr, result.stderr
+
+
+def test_compose_lists_the_same_services() -> None:
+    result = compose("config", "--services")
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.split()) == set(services())
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_workers_build_from_their_dockerfiles(name: str) -> None:
+    service = services()[name]
+    build = service["build"]
+    assert build["dockerfile"] == DOCKERFILES[name]
+    assert (ROOT / DOCKERFILES[name]).is_file()
+    assert (ROOT / build.get("context", ".")).resolve() == ROOT
+    role = name.removeprefix("worker-")
+    assert service["command"] == ["python", "-m", "worker", "--role", role]
+
+
+def test_gpu_worker_reserves_an_nvidia_gpu() -> None:
+    devices = services()["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
+    assert any(d.get("driver") == "nvidia" and "gpu" in d.get("capabilities", [])
+               for d in devices), devices
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_workers_scale_and_drain(name: str) -> None:
+    service = services()[name]
+    assert "container_name" not in service, "a fixed name stops --scale"
+    assert "ports" not in service, "a fixed host port stops --scale"
+    # Workers drain for up to 30 s after SIGTERM; compose must wait longer before SIGKILL.
+    assert seconds(service.get("stop_grace_period", "10s")) >= 45
+
+
+def test_third_party_images_are_pinned() -> None:
+    for name, service in services().items():
+        if "build" in service:
+            continue
+        image = service["image"]
+        tag = image.rpartition(":")[2] if ":" in image.rpartition("/")[2] else ""
+        assert tag and tag != "latest", f"{name}: image {image!r} is not pinned"
+
+
+def test_every_service_is_documented() -> None:
+    docs = DOCS.read_text()
+    missing = [name for name in services() if f"`{name}`" not in docs]
+    assert not missing, f"not described in {DOCS.relative_to(ROOT)}: {missing}"
+
+
+def test_every_setting_is_documented() -> None:
+    docs = DOCS.read_text()
+    missing = [f"DUB_{field.upper()}" for field in Settings.model_fields
+               if f"`DUB_{field.upper()}`" not in docs]
+    assert not missing, f"not described in {DOCS.relative_to(ROOT)}: {missing}"
+
+
+def test_search_attributes_are_exactly_the_services() -> None:
+    script = REGISTER.read_text()
+    block = re.search(r'^ATTRIBUTES="(.*?)"', script, re.MULTILINE | re.DOTALL)
+    assert block, f"no ATTRIBUTES block in {REGISTER.name}"
+    pairs = [line.strip().split("=", 1) for line in block.group(1).splitlines() if line.strip()]
+    assert all(len(pair) == 2 for pair in pairs), pairs
+    registered = dict(pairs)
+    assert len(registered) == len(pairs), "an attribute is listed twice"
+    assert registered == SEARCH_ATTRIBUTES
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "deploy").glob("*.sh")), ids=lambda p: p.name)
+def test_deploy_scripts_are_posix_sh(script: Path) -> None:
+    sh = shutil.which("sh")
+    if sh is None:
+        pytest.skip("no sh")
+    result = subprocess.run([sh, "-n", str(script)], capture_output=True, text=True,
+                            timeout=TIMEOUT, check=False)
+    assert result.returncode == 0, result.stderr
+    assert script.read_text().startswith("#!/bin/sh\n")
+    assert "set -eu" in script.read_text()
+
+
+@pytest.mark.parametrize("dockerfile", sorted(DOCKERFILES.values()))
+def test_dockerfiles_copy_every_package_and_run_unprivileged(dockerfile: str) -> None:
+    text = (ROOT / dockerfile).read_text()
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [pattern.rstrip("*") for pattern in include]
+    copied = set(re.findall(r"^COPY (\S+) \./", text, re.MULTILINE))
+    assert set(packages) <= copied, f"{dockerfile} does not copy {set(packages) - copied}"
+    users = re.findall(r"^USER (\S+)", text, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0"), f"{dockerfile} runs as root"
+    assert re.search(r"^STOPSIGNAL SIGTERM$", text, re.MULTILINE)
+    assert "PYTHONUNBUFFERED=1" in text
