@@ -35,6 +35,8 @@ class TranscriptionSettings(Frozen):
         "downloadable from the Hugging Face hub.",
     )
     beam_size: int = Field(default=5, ge=1, le=10)
+    max_segment_seconds: float = Field(
+        default=12.0, ge=3.0, le=30.0, description="cap on a sentence-like segment's length")
 
 
 class DubJob(Frozen):

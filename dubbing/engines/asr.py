@@ -12,6 +12,7 @@ import numpy as np
 
 from dubbing.engines import models
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
+from dubbing.sentences import Word, group_sentences
 
 BUNDLED_MODEL = "tiny.en"
 SEED = 1234
@@ -91,18 +92,34 @@ def check_language(spec: str, language: str) -> None:
 
 
 def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, language: str,
-               beam_size: int) -> Iterator[RecognizedLine]:
-    """Yield lines as they are decoded, in absolute time, clamped to [offset, limit].
+               beam_size: int, max_seconds: float = 12.0) -> Iterator[RecognizedLine]:
+    """Yield sentence-like lines in absolute time, clamped to [offset, limit].
 
-    Decoding is repeatable: no sampling fallback, a fixed seed, and no conditioning on earlier
-    text (which also stops the loops temperature 0 can fall into).
+    Whisper's segments are regrouped from word timestamps into sentences (split at sentence
+    ends and pauses, fragments merged, at most `max_seconds` long), which is what translation
+    and fitting need. Decoding is repeatable: no sampling fallback, a fixed seed, and no
+    conditioning on earlier text (which also stops the loops temperature 0 can fall into).
     """
+    words = [w for w in _words(model, audio, language=language, beam_size=beam_size)
+             if w.text.strip()]
+    previous = ""
+    for sentence in group_sentences(words, max_seconds=max_seconds):
+        text = " ".join(sentence.text.split())
+        start = min(limit, offset + sentence.start)
+        end = min(limit, offset + sentence.end)
+        if not text or text == previous or end - start < 0.05:
+            continue
+        previous = text
+        yield RecognizedLine(round(start, 3), round(end, 3), text)
+
+
+def _words(model: Any, audio: np.ndarray, *, language: str, beam_size: int) -> Iterator[Word]:
     import ctranslate2
 
     ctranslate2.set_random_seed(SEED)
     options: dict[str, Any] = {"language": language, "beam_size": beam_size,
                                "temperature": 0.0, "condition_on_previous_text": False,
-                               "vad_filter": True}
+                               "vad_filter": True, "word_timestamps": True}
     if _on_gpu(model):
         from faster_whisper import BatchedInferencePipeline
 
@@ -110,12 +127,10 @@ def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, la
             audio, batch_size=GPU_BATCH, **options)
     else:
         segments, _ = model.transcribe(audio, **options)
-    previous = ""
+    last = ""
     for seg in segments:
-        text = " ".join(seg.text.split())
-        start = min(limit, offset + float(seg.start))
-        end = min(limit, offset + float(seg.end))
-        if not text or text == previous or end - start < 0.05:
+        if seg.text.strip() == last:  # a repeated segment: the decoder looped
             continue
-        previous = text
-        yield RecognizedLine(round(start, 3), round(end, 3), text)
+        last = seg.text.strip()
+        for w in seg.words or []:
+            yield Word(float(w.start), float(w.end), w.word)

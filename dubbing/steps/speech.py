@@ -54,7 +54,8 @@ def _decode_chunk(model: Any, path: Path, inp: TranscribeInput, number: int, fir
             "dub.audio_seconds": round(end - start, 3), "dub.model": inp.settings.model}) as span:
         for line in asr.transcribe(model, audio.read_window(path, start, end), offset=start,
                                    limit=end, language=inp.language,
-                                   beam_size=inp.settings.beam_size):
+                                   beam_size=inp.settings.beam_size,
+                                   max_seconds=inp.settings.max_segment_seconds):
             fresh.append(Segment(index=first_index + len(fresh), start=line.start, end=line.end,
                                  text=line.text))
             beat({"chunks_done": number, "segments": [s.model_dump() for s in done],
