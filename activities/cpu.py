@@ -13,12 +13,14 @@ from dubbing.stages import (
     FitInput,
     MediaInfo,
     PlanInput,
+    PrepareRedubInput,
     ProbeInput,
+    RedubLine,
     RenderInput,
     TranslateInput,
     Window,
 )
-from dubbing.steps import assemble, fitting, ingest, text
+from dubbing.steps import assemble, fitting, ingest, redub, text
 
 
 class CpuActivities(ActivityBase):
@@ -61,13 +63,26 @@ class CpuActivities(ActivityBase):
             meter.segments, meter.audio_seconds = outputs.summary.segments, inp.media.duration
             return outputs
 
+    @activity.defn(name="prepare_redub")
+    @translate_errors
+    def prepare_redub(self, inp: PrepareRedubInput) -> RedubLine:
+        return redub.prepare(self.store, inp)
+
+    @activity.defn(name="load_manifest")
+    @translate_errors
+    def load_manifest(self, job_id: str, lang: str) -> RenderInput:
+        return redub.load_manifest(self.store, job_id, lang)
+
     @activity.defn(name="cleanup_job")
     @translate_errors
     def cleanup_job(self, inp: CleanupInput) -> int:
-        """Remove the job's temporaries; on failure or cancellation remove everything."""
-        prefix = keys.work_prefix(inp.job_id) if inp.keep_outputs else keys.job_prefix(inp.job_id)
-        return self.store.delete_prefix(prefix)
+        """On success remove the extracted audio and keep what a redub needs; on failure or
+        cancellation remove everything of the job."""
+        if inp.keep_outputs:
+            return self.store.delete_prefix(keys.audio_key(inp.job_id))
+        return self.store.delete_prefix(keys.job_prefix(inp.job_id))
 
     def all(self) -> list:
         return [self.probe_media, self.extract_audio, self.plan_windows, self.translate_segments,
-                self.fit_segments, self.render_outputs, self.cleanup_job]
+                self.fit_segments, self.render_outputs, self.prepare_redub, self.load_manifest,
+                self.cleanup_job]

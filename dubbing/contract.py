@@ -20,6 +20,8 @@ QUERY_PROGRESS = "progress"
 SIGNAL_CANCEL = "cancel"
 UPDATE_PAUSE = "pause"
 UPDATE_RESUME = "resume"
+UPDATE_REDUB = "redub_segment"
+REDUB_WORKFLOW_NAME = "RedubSegment"
 
 OUTPUT_KINDS = ("mp4", "source_srt", "target_srt", "source_vtt", "target_vtt", "report")
 
@@ -76,6 +78,7 @@ class FitSummary(Frozen):
     shifted: int = 0
     translation_fallbacks: int = 0
     steps: dict[str, int] = Field(default_factory=dict)
+    revision: int = 0
 
 
 class OutputSet(Frozen):
@@ -118,6 +121,21 @@ class Progress(Frozen):
     eta_seconds: float | None
     paused: bool
     last_error: str | None = None
+
+
+class RedubRequest(Frozen):
+    """Replace the text of one line (its index in the report) and voice it again."""
+
+    target_lang: str
+    index: int = Field(ge=0, description="the line's index in the report")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class RedubJob(Frozen):
+    """Input of the follow-up workflow that redubs a line of a finished job."""
+
+    job_id: str
+    request: RedubRequest
 
 
 class CancelRequest(Frozen):

@@ -48,12 +48,28 @@ def clips_key(job_id: str, window: int, lang: str) -> str:
     return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/clips.json"
 
 
-def clip_key(job_id: str, window: int, lang: str, index: int) -> str:
-    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/clip-{index:04d}.wav"
+def _revision(revision: int) -> str:
+    return f".r{revision}" if revision else ""
 
 
-def fitted_key(job_id: str, window: int, lang: str, index: int) -> str:
-    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/fitted-{index:04d}.wav"
+def clip_key(job_id: str, window: int, lang: str, index: int, revision: int = 0) -> str:
+    return (f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/clip-{index:04d}"
+            f"{_revision(revision)}.wav")
+
+
+def fitted_key(job_id: str, window: int, lang: str, index: int, revision: int = 0) -> str:
+    return (f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/fitted-{index:04d}"
+            f"{_revision(revision)}.wav")
+
+
+def revisions_key(job_id: str, window: int, lang: str) -> str:
+    """Redubbed lines of a window: their revisions and texts."""
+    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/revisions.json"
+
+
+def manifest_key(job_id: str, lang: str) -> str:
+    """What a finished job's language was rendered from, for redubbing it later."""
+    return f"{_job(job_id)}/work/{_lang(lang)}-manifest.json"
 
 
 def fit_key(job_id: str, window: int, lang: str) -> str:

@@ -26,6 +26,7 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
             "shifted": sum(1 for r in ordered if _shift(r) > 0),
             "translation_fallbacks": sum(1 for r in ordered if r.translation_fallback),
             "steps": dict(Counter(r.step for r in ordered if r.error is None)),
+            "revision": max((r.revision for r in ordered), default=0),
         },
         "segments": [_segment(i, r) for i, r in enumerate(ordered)],
     }
@@ -53,6 +54,8 @@ def _segment(i: int, r: FitRecord) -> dict[str, Any]:
         "overflow_seconds": r.overflow_seconds,
         "isolated": r.error is not None,
         "error": r.error,
+        "revision": r.revision,
+        "revisions": r.revisions,
     }
 
 

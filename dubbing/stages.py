@@ -7,10 +7,11 @@ are referenced by key.
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dubbing.contract import DubJob, TranscriptionSettings
+from dubbing.contract import DubJob, RedubRequest, TranscriptionSettings
 
 
 class Model(BaseModel):
@@ -74,6 +75,8 @@ class FitRecord(Model):
     rate: float = 1.0
     tempo: float = 1.0
     placed_start: float | None = Field(default=None, description="later than start if shifted")
+    revision: int = 0
+    revisions: list[dict[str, Any]] = Field(default_factory=list)
     natural_seconds: float | None = None
     translation_engine: str | None = None
     translation_fallback: str | None = Field(
@@ -139,6 +142,8 @@ class SynthesizeInput(Model):
     audio_key: str | None = Field(default=None, description="for the speaker reference")
     window_end: float | None = Field(default=None, description="end of the last line's slot")
     max_stretch: float = 1.3
+    lines: list[int] | None = Field(default=None, description="voice only these lines again")
+    revision: int = 0
 
 
 class FitInput(Model):
@@ -160,6 +165,23 @@ class RenderInput(Model):
     target_lang: str
     media: MediaInfo
     fit_keys: list[str]
+    job: DubJob | None = Field(default=None, description="kept in the manifest for redubs")
+    windows: list[Window] = Field(default_factory=list)
+
+
+class PrepareRedubInput(Model):
+    job_id: str
+    request: RedubRequest
+    windows: list[Window]
+    fit_keys: list[str]
+
+
+class RedubLine(Model):
+    """Where a redubbed line lives, and its new revision."""
+
+    window: Window
+    line: int
+    revision: int
 
 
 class CleanupInput(Model):

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError, FailureError
+from temporalio.service import RPCError
 
 from dubbing.contract import QUERY_PROGRESS, DubJob, DubResult, Progress, TranscriptionSettings
 from dubbing.engines.translate import TRANSLATORS
@@ -23,7 +24,7 @@ from dubbing.engines.tts import VOICES
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from dubbing.tracing import tracer
-from starter import jobs, outputs, watch
+from starter import jobs, outputs, redub, watch
 from worker import telemetry
 from worker.connect import connect
 
@@ -247,6 +248,45 @@ def result(job_id: str,
         return EXIT_OK
 
     _run(main)
+
+
+@app.command("redub")
+def redub_line(
+    job_id: str,
+    index: Annotated[int, typer.Argument(help="the line's index in the report")],
+    text: Annotated[str, typer.Argument(help="the new text of the line")],
+    to: Annotated[str | None, typer.Option("--to", help="which dub (default: the first)")
+                  ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="where the new outputs are written")
+                       ] = Path("out"),
+) -> None:
+    """Give one line new text and voice it again: in the running job, or as a new revision of a
+    finished job's outputs."""
+
+    async def main() -> int:
+        settings = Settings()
+        client = await _client(settings)
+        try:
+            done = await redub.redub(client, job_id, index, text, to)
+        except (ValueError, RPCError, WorkflowUpdateFailedError) as exc:
+            raise Exit(EXIT_USAGE, f"cannot redub {job_id}: {_cause(exc)}") from exc
+        except WorkflowFailureError as exc:
+            raise Exit(EXIT_FAILED, f"redub of {job_id} failed: {_failure_message(exc)}") from exc
+        out.print(done.message, highlight=False)
+        if done.output is not None:
+            paths = await asyncio.to_thread(
+                outputs.download_set, open_store(settings.store, settings), done.job.input_name,
+                done.job.source_lang, done.output, out_dir)
+            for path in paths:
+                out.print(str(path), highlight=False)
+        return EXIT_OK
+
+    _run(main)
+
+
+def _cause(exc: BaseException) -> str:
+    cause = getattr(exc, "cause", None)
+    return str(getattr(cause, "message", None) or cause or exc).splitlines()[0]
 
 
 def run() -> None:

@@ -6,7 +6,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from dubbing.contract import DubResult
+from dubbing.contract import DubResult, OutputSet
 from dubbing.keys import output_file_name
 from dubbing.storage import Store
 
@@ -20,16 +20,25 @@ def links(store: Store, result: DubResult, lifetime: timedelta) -> list[tuple[st
 
 
 def download(store: Store, result: DubResult, out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = Path(result.input_name).stem
     written: list[Path] = []
     for output in result.outputs:
-        for kind, key in output.keys.items():
-            dest = out_dir / output_file_name(stem, kind, result.source_lang, output.target_lang)
-            if dest in written:
-                continue
-            partial = dest.with_name(dest.name + ".part")
-            store.get_file(key, partial)
-            os.replace(partial, dest)
-            written.append(dest)
+        written += download_set(store, result.input_name, result.source_lang, output, out_dir,
+                                skip=written)
+    return written
+
+
+def download_set(store: Store, input_name: str, source_lang: str, output: OutputSet,
+                 out_dir: Path, skip: list[Path] | None = None) -> list[Path]:
+    """One language's outputs, each written whole or not at all."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = Path(input_name).stem
+    written: list[Path] = []
+    for kind, key in output.keys.items():
+        dest = out_dir / output_file_name(stem, kind, source_lang, output.target_lang)
+        if dest in (skip or []):
+            continue
+        partial = dest.with_name(dest.name + ".part")
+        store.get_file(key, partial)
+        os.replace(partial, dest)
+        written.append(dest)
     return written

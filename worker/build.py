@@ -21,6 +21,7 @@ from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from workflows.dub_video import DubVideoWorkflow
+from workflows.redub import RedubSegmentWorkflow
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 
@@ -44,7 +45,8 @@ def build_worker(client: Client, settings: Settings, role: Role,
         )
     cpu = CpuActivities(store, scratch)
     return Worker(
-        client, task_queue=task_queue or CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
+        client, task_queue=task_queue or CPU_TASK_QUEUE,
+        workflows=[DubVideoWorkflow, RedubSegmentWorkflow],
         activities=[*cpu.all(), *ControlActivities(client).all()],
         activity_executor=ThreadPoolExecutor(settings.cpu_slots),
         max_concurrent_activities=settings.cpu_slots,

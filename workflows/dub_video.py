@@ -9,15 +9,14 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
-from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from dubbing.contract import (
         CPU_TASK_QUEUE,
-        GPU_TASK_QUEUE,
         QUERY_PROGRESS,
         SIGNAL_CANCEL,
         UPDATE_PAUSE,
+        UPDATE_REDUB,
         UPDATE_RESUME,
         WORKFLOW_NAME,
         CancelRequest,
@@ -26,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         JobState,
         OutputSet,
         Progress,
+        RedubRequest,
     )
     from dubbing.stages import (
         CleanupInput,
@@ -40,14 +40,11 @@ with workflow.unsafe.imports_passed_through():
         TranslateInput,
         Window,
     )
+    from workflows import calls
     from workflows import policies as p
     from workflows.concurrency import all_or_none, clock, user_failure
     from workflows.progress import Tracker
-
-
-# On cancellation, wait until in-flight activities have stopped before cleaning up, so none of
-# them writes into storage after the cleanup.
-WAIT_FOR_STOP = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+    from workflows.redub import redub_line
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -58,6 +55,8 @@ class DubVideoWorkflow:
         self.cancel_reason: str | None = None
         self.heartbeat = p.HEARTBEAT
         self.audio_key: str | None = None
+        self.job: DubJob | None = None
+        self.redubs: list[RedubRequest] = []
 
     @workflow.run
     async def run(self, job: DubJob) -> DubResult:
@@ -116,7 +115,21 @@ class DubVideoWorkflow:
         if not self.tracker.paused:
             raise ValueError("the job is not paused")
 
+    @workflow.update(name=UPDATE_REDUB)
+    def redub_segment(self, request: RedubRequest) -> str:
+        self.redubs.append(request)
+        return (f"line {request.index} ({request.target_lang}) will be redubbed before the "
+                "mix")
+
+    @redub_segment.validator
+    def _validate_redub(self, request: RedubRequest) -> None:
+        if self.tracker.state != JobState.RUNNING or self.tracker.stage in ("render", "cleanup"):
+            raise ValueError("the job is past its mix: redub it once it has finished")
+        if self.job is not None and request.target_lang not in self.job.target_langs:
+            raise ValueError(f"the job does not dub into {request.target_lang!r}")
+
     async def _dub(self, job: DubJob) -> DubResult:
+        self.job = job
         self.heartbeat = timedelta(seconds=job.heartbeat_seconds)
         ref = ProbeInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name)
         self.tracker.begin("probe")
@@ -147,10 +160,14 @@ class DubVideoWorkflow:
         slots = asyncio.Semaphore(job.max_parallel_windows)
         done = await all_or_none([self._window(job, audio_key, w, slots) for w in windows])
         fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
+        if self.redubs and workflow.patched("redub-while-running"):
+            for request in self.redubs:
+                await redub_line(self.job_id, job, windows, fit_keys[request.target_lang],
+                                 request, self.heartbeat)
         outputs = []
         for lang in job.target_langs:
             self.tracker.stage = "render"
-            outputs.append(await self._render(job, info, lang, fit_keys[lang]))
+            outputs.append(await self._render(job, info, lang, fit_keys[lang], windows))
             self.tracker.advance("render")
         return DubResult(
             job_id=self.job_id, input_name=job.input_name, source_lang=job.source_lang,
@@ -211,12 +228,12 @@ class DubVideoWorkflow:
         return fit_key
 
     async def _render(self, job: DubJob, info: MediaInfo, lang: str,
-                      fit_keys: list[str]) -> OutputSet:
+                      fit_keys: list[str], windows: list[Window]) -> OutputSet:
         return await self._cpu(
             "render_outputs",
             RenderInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name,
                         source_lang=job.source_lang, target_lang=lang, media=info,
-                        fit_keys=fit_keys),
+                        fit_keys=fit_keys, job=job, windows=windows),
             limit=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
             summary=f"mix and mux {lang}", result_type=OutputSet)
 
@@ -229,15 +246,11 @@ class DubVideoWorkflow:
     async def _cpu(self, name: str, *args: Any, limit: timedelta, retry: RetryPolicy,
                    summary: str, result_type: Any = None) -> Any:
         await workflow.wait_condition(lambda: not self.tracker.paused)
-        return await workflow.execute_activity(
-            name, args=list(args), task_queue=CPU_TASK_QUEUE, start_to_close_timeout=limit,
-            heartbeat_timeout=self.heartbeat, retry_policy=retry, summary=summary,
-            result_type=result_type, cancellation_type=WAIT_FOR_STOP)
+        return await calls.cpu(name, *args, limit=limit, retry=retry, summary=summary,
+                               heartbeat=self.heartbeat, result_type=result_type)
 
     async def _gpu(self, name: str, *args: Any, limit: timedelta, summary: str,
                    result_type: Any = None) -> Any:
         await workflow.wait_condition(lambda: not self.tracker.paused)
-        return await workflow.execute_activity(
-            name, args=list(args), task_queue=GPU_TASK_QUEUE, start_to_close_timeout=limit,
-            heartbeat_timeout=self.heartbeat, retry_policy=p.MODEL_RETRY, summary=summary,
-            result_type=result_type, cancellation_type=WAIT_FOR_STOP)
+        return await calls.gpu(name, *args, limit=limit, summary=summary,
+                               heartbeat=self.heartbeat, result_type=result_type)

@@ -51,6 +51,7 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     store.put_bytes(out["target_srt"], to_srt(target_cues).encode())
     store.put_bytes(out["target_vtt"], to_vtt(target_cues).encode())
     report = build_report(inp, records)
+    store.put_json(keys.manifest_key(inp.job_id, inp.target_lang), inp.model_dump(mode="json"))
     store.put_bytes(out["report"], json.dumps(report, ensure_ascii=False, indent=2).encode())
     return OutputSet(target_lang=inp.target_lang, keys=out,
                      summary=FitSummary.model_validate(report["summary"]))

@@ -18,6 +18,7 @@ from dubbing.media.tools import run_tool
 from dubbing.stages import Clip, FitInput, FitRecord, Segment
 from dubbing.steps import Beat, Done
 from dubbing.steps import text as text_step
+from dubbing.steps.redub import revisions
 from dubbing.storage import Store
 
 
@@ -26,6 +27,7 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
     texts: list[str] = store.get_json(inp.texts_key)
     clips = [Clip.model_validate(c) for c in store.get_json(inp.clips_key)]
     engines = _engines(store, inp.texts_key, len(segments))
+    history = revisions(store, inp.job_id, inp.window.index, inp.target_lang)
     policy = Overflow(inp.overflow)
     records: list[FitRecord] = []
     busy_until = inp.window.start
@@ -39,7 +41,9 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
                            placed_seconds=0.0, overflow_seconds=0.0, fitted_key=None,
                            error=clip.error, placed_start=round(start, 4),
                            translation_engine=used.get("engine"),
-                           translation_fallback=used.get("fallback_reason"))
+                           translation_fallback=used.get("fallback_reason"),
+                           revisions=history.get(str(i), []))
+        record = record.model_copy(update={"revision": len(record.revisions)})
         if clip.key is not None:
             last = i + 1 == len(segments)
             record = _fit_clip(store, scratch, inp, record, clip, max(0.0, slot_end - start),
@@ -67,7 +71,8 @@ def _fit_clip(store: Store, scratch: Path, inp: FitInput, record: FitRecord, cli
     decision = decide(clip.duration, room, inp.max_stretch, rate=clip.rate, policy=policy)
     fitted = None
     if decision.placed_seconds > 0:
-        fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, record.index)
+        fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, record.index,
+                                 record.revision)
         dest = scratch / f"fitted-{record.index:04d}.wav"
         with store.open_local(clip.key, scratch) as source:
             run_tool(render.fit_clip_args(source, dest, decision), what="ffmpeg fit")

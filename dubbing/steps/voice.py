@@ -35,12 +35,18 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     rooms = _rooms(segments, inp.window_end, len(texts))
     engine = tts.make_synthesizer(inp.voice, inp.target_lang,
                                   _reference(store, scratch, inp, segments))
-    clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
-    clips = [c for c in clips if c.key is None or store.exists(c.key)]
+    key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
+    if inp.lines is not None:  # a redub: voice only these lines again
+        clips = [Clip.model_validate(c) for c in store.get_json(key)]
+        for index in inp.lines:
+            clips[index] = _voice_line(store, scratch, inp, engine, index, texts[index],
+                                       rooms[index])
+    else:
+        clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
+        clips = [c for c in clips if c.key is None or store.exists(c.key)]
     for index in range(len(clips), len(texts)):
         clips.append(_voice_line(store, scratch, inp, engine, index, texts[index], rooms[index]))
         beat({"clips": [c.model_dump() for c in clips]})
-    key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
     store.put_json(key, [c.model_dump() for c in clips])
     voiced = [c for c in clips if c.key is not None]
     return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
@@ -84,7 +90,7 @@ def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.S
                 f"{problem}: {exc}; run without --strict to keep the original audio there"
             ) from exc
         return Clip(index=index, key=None, duration=0.0, error=f"{problem}: {exc}")
-    key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index)
+    key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index, inp.revision)
     store.put_file(key, dest)
     dest.unlink()
     return Clip(index=index, key=key, duration=round(seconds, 4), rate=rate,

@@ -1,0 +1,54 @@
+"""Redubbing one line: find it, give it its new text and a new revision.
+
+Synthesis, fitting and rendering then run as usual on that line's window; only the redubbed
+line gets new audio, and the report keeps each line's revisions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dubbing import keys
+from dubbing.errors import BadInputError
+from dubbing.stages import PrepareRedubInput, RedubLine, RenderInput
+from dubbing.storage import Store
+
+
+def prepare(store: Store, inp: PrepareRedubInput) -> RedubLine:
+    """Store the new text of the line with the report index `inp.request.index`."""
+    req = inp.request
+    counts = [len(store.get_json(key)) for key in inp.fit_keys]
+    if req.index >= sum(counts):
+        raise BadInputError(
+            f"line {req.index} does not exist: the {req.target_lang} dub has {sum(counts)} lines,"
+            f" numbered 0 to {sum(counts) - 1} in the report")
+    position, line = 0, req.index
+    while line >= counts[position]:
+        line -= counts[position]
+        position += 1
+    window = inp.windows[position]
+    texts_key = keys.texts_key(inp.job_id, window.index, req.target_lang)
+    texts: list[str] = store.get_json(texts_key)
+    history = revisions(store, inp.job_id, window.index, req.target_lang)
+    entries = history.setdefault(str(line), [])
+    if not (entries and entries[-1]["text"] == req.text and texts[line] == req.text):
+        entries.append({"revision": len(entries) + 1, "text": req.text, "previous": texts[line]})
+        texts[line] = req.text
+        store.put_json(keys.revisions_key(inp.job_id, window.index, req.target_lang), history)
+        store.put_json(texts_key, texts)
+    return RedubLine(window=window, line=line, revision=entries[-1]["revision"])
+
+
+def revisions(store: Store, job_id: str, window: int, lang: str) -> dict[str, list[Any]]:
+    """Line number (as a string) -> its revisions, oldest first."""
+    key = keys.revisions_key(job_id, window, lang)
+    return store.get_json(key) if store.exists(key) else {}
+
+
+def load_manifest(store: Store, job_id: str, lang: str) -> RenderInput:
+    key = keys.manifest_key(job_id, lang)
+    if not store.exists(key):
+        raise BadInputError(
+            f"job {job_id} has no {lang} dub to redub: it did not finish, or its work files "
+            "were removed")
+    return RenderInput.model_validate(store.get_json(key))

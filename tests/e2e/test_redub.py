@@ -1,0 +1,93 @@
+"""Redubbing one line, while the job runs (an update) and after it finished (a follow-up)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+
+from dubbing.contract import UPDATE_REDUB, DubJob, DubResult, RedubRequest
+from dubbing.settings import Settings
+from dubbing.storage import open_store
+from starter import jobs
+from tests.e2e.test_control import _wait_for_stage
+from tests.e2e.test_starter_cli import starter
+from tests.helpers import decode_track
+from tests.media import speech_video
+
+pytestmark = pytest.mark.slow
+RATE = 48000
+
+
+def report_of(settings: Settings, keys: dict[str, str]) -> dict:
+    return json.loads((Path(settings.store) / keys["report"]).read_text())
+
+
+@pytest.fixture(scope="module")
+async def finished(env, workers: Settings, tmp_path_factory: pytest.TempPathFactory):
+    video = speech_video(tmp_path_factory.mktemp("redub") / "lesson.mp4", 45)
+    job = DubJob(input_key="pending", input_name=video.name)
+    handle = await jobs.submit(env.client, open_store(workers.store), video, job)
+    result: DubResult = await handle.result()
+    return handle, result
+
+
+async def test_redub_after_finishing_changes_exactly_one_line(
+        workers: Settings, finished: tuple[WorkflowHandle, DubResult], tmp_path: Path) -> None:
+    handle, result = finished
+    before = report_of(workers, result.outputs[0].keys)
+    old_track = decode_track(Path(workers.store) / result.outputs[0].keys["mp4"], "0:a:0")
+    target = 1
+    proc = await starter(workers, "redub", handle.id, str(target),
+                         "Esta frase es nueva y bastante más larga que antes.",
+                         "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "revision 1" in proc.stdout
+    after = json.loads((tmp_path / "lesson.es.report.json").read_text())
+    changed = after["segments"][target]
+    assert changed["target_text"].startswith("Esta frase es nueva")
+    assert changed["revision"] == 1 and changed["revisions"][0]["previous"] == \
+        before["segments"][target]["target_text"]
+    assert after["summary"]["revision"] == 1
+    others = [i for i in range(len(before["segments"])) if i != target]
+    for i in others:
+        assert after["segments"][i] == {**before["segments"][i]}, f"line {i} changed"
+    new_track = decode_track(tmp_path / "lesson.es.mp4", "0:a:0")
+    for i in others:
+        seg = after["segments"][i]
+        part = slice(int(seg["placed_start"] * RATE) + 2400,
+                     int((seg["placed_start"] + seg["placed_seconds"]) * RATE) - 2400)
+        assert np.corrcoef(old_track[part], new_track[part])[0, 1] > 0.99, f"line {i} differs"
+    part = slice(int(changed["placed_start"] * RATE),
+                 int((changed["placed_start"] + changed["placed_seconds"]) * RATE))
+    assert np.corrcoef(old_track[part], new_track[part])[0, 1] < 0.9, "the line was not redone"
+
+
+async def test_redub_of_a_line_that_does_not_exist_is_a_usage_error(
+        workers: Settings, finished: tuple[WorkflowHandle, DubResult]) -> None:
+    handle, _ = finished
+    proc = await starter(workers, "redub", handle.id, "999", "Hola")
+    assert proc.returncode == 1 and "line 999 does not exist" in proc.stderr, proc.stderr
+
+
+async def test_redub_while_running_is_applied_before_the_mix(env, workers: Settings,
+                                                            tmp_path: Path) -> None:
+    video = speech_video(tmp_path / "running.mp4", 120)
+    job = DubJob(input_key="pending", input_name=video.name, window_seconds=40,
+                 max_parallel_windows=1)
+    handle = await jobs.submit(env.client, open_store(workers.store), video, job)
+    await _wait_for_stage(handle, "transcribe")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(UPDATE_REDUB, RedubRequest(target_lang="ca", index=0,
+                                                               text="Hola"), result_type=str)
+    ack = await handle.execute_update(
+        UPDATE_REDUB, RedubRequest(target_lang="es", index=0, text="Primera línea, nueva."),
+        result_type=str)
+    assert "line 0" in ack
+    result: DubResult = await asyncio.wait_for(handle.result(), 300)
+    first = report_of(workers, result.outputs[0].keys)["segments"][0]
+    assert first["target_text"] == "Primera línea, nueva." and first["revision"] == 1
