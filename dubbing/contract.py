@@ -58,6 +58,9 @@ class DubJob(Frozen):
         "slot end (trim), or let it run on and push the next lines (shift)")
     window_seconds: float = Field(default=180.0, ge=20.0)
     max_parallel_windows: int = Field(default=2, ge=1, le=16)
+    subtitles: Literal["none", "embed", "burn"] = Field(
+        default="none", description="put the subtitles in the MP4 as soft streams (embed) or "
+        "draw the target language's into the picture (burn, re-encodes the video)")
     strict: bool = Field(
         default=False,
         description="fail the job when a line cannot be voiced, instead of keeping the "

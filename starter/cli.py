@@ -157,6 +157,9 @@ def translate(
     overflow: Annotated[str, typer.Option(
         help="a line still too long at --max-stretch: 'trim' fades it out at its slot end, "
         "'shift' lets it run on and pushes the next lines")] = "trim",
+    subtitles: Annotated[str, typer.Option(
+        help="'embed' both languages' subtitles in the MP4, or 'burn' the target language's "
+        "into the picture (re-encodes the video)")] = "none",
     strict: Annotated[bool, typer.Option(
         "--strict", help="fail the job when a line cannot be voiced, instead of keeping the "
         "original audio in its slot")] = False,
@@ -167,7 +170,8 @@ def translate(
         started = time.monotonic()
         _check_input(input)
         job = _job(source, to, translator, voice, asr_model, input.name,
-                   max_stretch=max_stretch, overflow=overflow, strict=strict)
+                   max_stretch=max_stretch, overflow=overflow, subtitles=subtitles,
+                   strict=strict)
         settings = Settings()
         client = await _client(settings)
         with tracer.start_as_current_span("starter translate", attributes={

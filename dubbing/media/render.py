@@ -11,6 +11,13 @@ import numpy as np
 
 from dubbing.fit import FitDecision
 from dubbing.languages import iso639_2
+from dubbing.media.subs import (
+    SubtitleMode,
+    burn_graph,
+    burn_video_args,
+    embed_inputs,
+    embed_maps,
+)
 from dubbing.media.tools import ffmpeg
 
 DUB_RATE = 48000
@@ -69,20 +76,38 @@ def _read_pcm(path: Path) -> np.ndarray:
         return np.frombuffer(clip.readframes(clip.getnframes()), dtype=np.int16)
 
 
+@dataclass(frozen=True)
+class Subtitles:
+    """Subtitles for the container: soft streams (embed) or drawn into the picture (burn)."""
+
+    mode: SubtitleMode
+    target_srt: Path
+    source_srt: Path
+
+
 def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lang: str,
-             video_codec: str | None, audio_codec: str, mix: str | None = None) -> list[str]:
+             video_codec: str | None, audio_codec: str, mix: str | None = None,
+             subtitles: Subtitles | None = None) -> list[str]:
     """Video copied bit for bit, dub as default first audio track, original audio second.
 
     `mix` is a filter graph over (video, dub) whose output `[mix]` becomes the dub track;
-    without it the dub track is used as it is.
+    without it the dub track is used as it is. Burning subtitles re-encodes the video.
     """
+    mode = subtitles.mode if subtitles is not None else SubtitleMode.NONE
+    burn = mode is SubtitleMode.BURN and video_codec is not None
     args = ["-i", str(video), "-i", str(dub)]
-    if mix is not None:
-        args += ["-filter_complex", mix]
-    if video_codec is not None:
+    if subtitles is not None and mode is SubtitleMode.EMBED:
+        args += embed_inputs(subtitles.target_srt, subtitles.source_srt)
+    graphs = [g for g in (mix, burn_graph(subtitles.target_srt) if burn and subtitles else None)
+              if g]
+    if graphs:
+        args += ["-filter_complex", ";".join(graphs)]
+    if burn:
+        args += burn_video_args()
+    elif video_codec is not None:
         args += ["-map", "0:v:0"]
     args += ["-map", "[mix]" if mix is not None else "1:a:0", "-map", "0:a:0"]
-    if video_codec is not None:
+    if video_codec is not None and not burn:
         args += ["-c:v", "copy"] if video_codec in MP4_VIDEO else ["-c:v", "libx264"]
     args += ["-c:a:0", "aac", "-b:a:0", "160k"]
     args += ["-c:a:1", "copy"] if audio_codec in MP4_AUDIO else ["-c:a:1", "aac", "-b:a:1", "192k"]
@@ -90,6 +115,8 @@ def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lan
         "-metadata:s:a:0", f"language={iso639_2(target_lang)}",
         "-metadata:s:a:1", f"language={iso639_2(source_lang)}",
         "-disposition:a:0", "default", "-disposition:a:1", "0",
-        "-movflags", "+faststart", "-f", "mp4", str(dest),
     ]
+    if mode is SubtitleMode.EMBED:
+        args += embed_maps(2, target_lang, source_lang)
+    args += ["-movflags", "+faststart", "-f", "mp4", str(dest)]
     return ffmpeg(*args)

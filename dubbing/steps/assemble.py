@@ -10,6 +10,7 @@ from pathlib import Path
 from dubbing import keys
 from dubbing.contract import FitSummary, OutputSet
 from dubbing.media import mix, render
+from dubbing.media.subs import SubtitleMode
 from dubbing.media.tools import run_tool
 from dubbing.report import build_report
 from dubbing.stages import FitRecord, RenderInput
@@ -31,6 +32,7 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
         placements = _placements(store, scratch, records, stack)
         render.write_dub_track(dub, inp.media.duration, placements)
     beat("dub track")
+    subtitles = _write_subtitles(store, scratch, records, out, inp)
     video = scratch / "dub.mp4"
     info = inp.media
     with store.open_local(inp.input_key, scratch) as source:
@@ -38,23 +40,34 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
         beat("measured")
         run_tool(render.mux_args(source, dub, video, target_lang=inp.target_lang,
                                  source_lang=inp.source_lang, video_codec=info.video_codec,
-                                 audio_codec=info.audio_codec, mix=mix.mix_graph(loudness)),
+                                 audio_codec=info.audio_codec, mix=mix.mix_graph(loudness),
+                                 subtitles=subtitles),
                  what="ffmpeg mux", timeout=6 * 3600, beat=beat)
     beat("muxed")
     store.put_file(out["mp4"], video)
-    source_cues = [Cue(r.start, r.end, r.source_text) for r in records]
-    target_cues = [Cue(r.placed_from, max(r.placed_from + r.placed_seconds,
-                                             min(r.end, r.slot_end)), r.target_text)
-                   for r in records]
-    store.put_bytes(out["source_srt"], to_srt(source_cues).encode())
-    store.put_bytes(out["source_vtt"], to_vtt(source_cues).encode())
-    store.put_bytes(out["target_srt"], to_srt(target_cues).encode())
-    store.put_bytes(out["target_vtt"], to_vtt(target_cues).encode())
     report = build_report(inp, records)
     store.put_json(keys.manifest_key(inp.job_id, inp.target_lang), inp.model_dump(mode="json"))
     store.put_bytes(out["report"], json.dumps(report, ensure_ascii=False, indent=2).encode())
     return OutputSet(target_lang=inp.target_lang, keys=out,
                      summary=FitSummary.model_validate(report["summary"]))
+
+
+def _write_subtitles(store: Store, scratch: Path, records: list[FitRecord],
+                     out: dict[str, str], inp: RenderInput) -> render.Subtitles:
+    """Store both languages' SRT and VTT; keep the SRTs at hand for the container."""
+    source_cues = [Cue(r.start, r.end, r.source_text) for r in records]
+    target_cues = [Cue(r.placed_from, max(r.placed_from + r.placed_seconds,
+                                          min(r.end, r.slot_end)), r.target_text)
+                   for r in records]
+    files = render.Subtitles(SubtitleMode(inp.job.subtitles if inp.job else "none"),
+                             scratch / "target.srt", scratch / "source.srt")
+    files.target_srt.write_text(to_srt(target_cues), encoding="utf-8")
+    files.source_srt.write_text(to_srt(source_cues), encoding="utf-8")
+    store.put_file(out["source_srt"], files.source_srt)
+    store.put_bytes(out["source_vtt"], to_vtt(source_cues).encode())
+    store.put_file(out["target_srt"], files.target_srt)
+    store.put_bytes(out["target_vtt"], to_vtt(target_cues).encode())
+    return files
 
 
 def _placements(store: Store, scratch: Path, records: list[FitRecord],

@@ -15,7 +15,7 @@ from temporalio.client import WorkflowExecutionStatus
 from dubbing import keys
 from dubbing.settings import Settings
 from tests.conftest import service_env
-from tests.helpers import SAMPLE, ffprobe
+from tests.helpers import SAMPLE, ffprobe, stream_md5
 from tests.media import speech_video
 
 pytestmark = pytest.mark.slow
@@ -169,3 +169,21 @@ async def test_unknown_speech_model_is_a_configuration_error(workers: Settings) 
                          "/no/such/model", seconds=60)
     assert proc.returncode == 1, proc.stderr
     assert "speech model '/no/such/model'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("mode", ["embed", "burn"])
+async def test_subtitles_embedded_or_burned(workers: Settings, tmp_path: Path, mode: str) -> None:
+    clip = tmp_path / f"subs-{mode}.mp4"
+    shutil.copyfile(SAMPLE, clip)
+    proc = await starter(workers, "translate", str(clip), "--to", "es", "--subtitles", mode,
+                         "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    dubbed = tmp_path / "o" / f"subs-{mode}.es.mp4"
+    streams = ffprobe(dubbed)["streams"]
+    if mode == "embed":
+        subs = [s for s in streams if s["codec_type"] == "subtitle"]
+        assert [s["tags"]["language"] for s in subs] == ["spa", "eng"]
+        assert stream_md5(dubbed, "0:v:0") == stream_md5(SAMPLE, "0:v:0")
+    else:
+        assert [s["codec_type"] for s in streams] == ["video", "audio", "audio"]
+        assert stream_md5(dubbed, "0:v:0") != stream_md5(SAMPLE, "0:v:0"), "burned in"
