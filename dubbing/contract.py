@@ -22,6 +22,18 @@ UPDATE_PAUSE = "pause"
 UPDATE_RESUME = "resume"
 UPDATE_REDUB = "redub_segment"
 REDUB_WORKFLOW_NAME = "RedubSegment"
+BATCH_WORKFLOW_NAME = "DubBatch"
+QUERY_BATCH_PROGRESS = "batch_progress"
+
+# Typed search attributes, kept current as a job moves (register them before use: `make up`
+# and docker-compose's temporal-setup job do).
+SA_STAGE = "DubStage"  # Keyword
+SA_SOURCE_LANG = "DubSourceLang"  # Keyword
+SA_TARGET_LANGS = "DubTargetLangs"  # KeywordList
+SA_MEDIA_SECONDS = "DubMediaSeconds"  # Double
+SA_INPUT_NAME = "DubInputName"  # Keyword
+
+PRIORITIES = {"high": 1, "normal": 3, "low": 5}  # Temporal priority keys: lower runs first
 
 OUTPUT_KINDS = ("mp4", "source_srt", "target_srt", "source_vtt", "target_vtt", "report")
 
@@ -65,6 +77,15 @@ class DubJob(Frozen):
         default=False,
         description="fail the job when a line cannot be voiced, instead of keeping the "
         "original audio in its slot")
+    webhook_url: str | None = Field(
+        default=None, description="called with the outcome when the job ends, signed with "
+        "HMAC-SHA256 (header X-Dub-Signature) using the workers' DUB_WEBHOOK_SECRET")
+    priority: Literal["high", "normal", "low"] = "normal"
+    reference_key: str | None = Field(
+        default=None, description="stored reference transcript: the report gives the WER")
+    glossary: dict[str, str] = Field(
+        default_factory=dict, description="source term -> target term, applied before "
+        "translation")
     heartbeat_seconds: float = Field(
         default=30.0, ge=2.0, le=600.0,
         description="how soon a crashed worker's activity is retried elsewhere")
@@ -139,6 +160,44 @@ class RedubJob(Frozen):
 
     job_id: str
     request: RedubRequest
+
+
+class BatchItem(Frozen):
+    """One video of a batch: already uploaded, with the job to run on it."""
+
+    job: DubJob
+    job_id: str
+
+
+class BatchJob(Frozen):
+    items: tuple[BatchItem, ...]
+    max_running: int = Field(default=2, ge=1, le=64)
+
+
+class BatchItemResult(Frozen):
+    job_id: str
+    input_name: str
+    state: Literal["pending", "running", "completed", "failed"]
+    error: str | None = None
+    segments: int | None = None
+
+
+class BatchProgress(Frozen):
+    total: int
+    done: int
+    failed: int
+    running: int
+    items: tuple[BatchItemResult, ...]
+
+
+class WebhookEvent(Frozen):
+    """The body POSTed to a job's webhook URL when it ends."""
+
+    job_id: str
+    state: Literal["completed", "failed", "cancelled"]
+    input_name: str
+    result: DubResult | None = None
+    error: str | None = None
 
 
 class CancelRequest(Frozen):
