@@ -30,7 +30,10 @@ wait_for_server() {
 
 up() {
   start temporal "$BIN/temporal" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
-    --db-filename "$STATE/temporal.db" --log-level warn
+    --db-filename "$STATE/temporal.db" --log-level warn \
+    --search-attribute DubStage=Keyword --search-attribute DubSourceLang=Keyword \
+    --search-attribute DubTargetLangs=KeywordList --search-attribute DubMediaSeconds=Double \
+    --search-attribute DubInputName=Keyword
   wait_for_server
   export HF_HUB_OFFLINE=1 DUB_STORE="${DUB_STORE:-$PWD/$STATE/store}"
   start worker-cpu "$BIN/python" -m worker --role cpu

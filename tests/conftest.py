@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from dubbing.contract import SEARCH_ATTRIBUTES
 from dubbing.settings import Settings
 from worker.build import Role, build_worker
 from worker.connect import connect
@@ -29,6 +32,20 @@ _provider.add_span_processor(SimpleSpanProcessor(SPANS))
 trace.set_tracer_provider(_provider)
 
 
+def search_attribute_keys() -> list[SearchAttributeKey]:
+    """The service's search attributes, for registering them in a test server."""
+    makers: dict[str, Callable[[str], SearchAttributeKey[Any]]] = {
+        "Keyword": SearchAttributeKey.for_keyword,
+        "KeywordList": SearchAttributeKey.for_keyword_list,
+        "Double": SearchAttributeKey.for_float}
+    return [makers[kind](name) for name, kind in SEARCH_ATTRIBUTES.items()]
+
+
+def search_attribute_flags() -> list[str]:
+    return [arg for name, kind in SEARCH_ATTRIBUTES.items()
+            for arg in ("--search-attribute", f"{name}={kind}")]
+
+
 def temporal_binary() -> str:
     found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
     if not Path(found).exists():
@@ -40,7 +57,7 @@ def temporal_binary() -> str:
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
-        dev_server_log_level="error",
+        dev_server_log_level="error", search_attributes=search_attribute_keys(),
     )
     yield environment
     await environment.shutdown()

@@ -19,7 +19,7 @@ from dubbing.contract import QUERY_PROGRESS, SIGNAL_CANCEL, CancelRequest, DubJo
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from starter import jobs
-from tests.conftest import temporal_binary
+from tests.conftest import search_attribute_keys, temporal_binary
 from tests.helpers import SAMPLE
 from tests.media import speech_video
 from worker.build import Role, build_worker
@@ -58,7 +58,8 @@ async def _record(client: Client, settings: Settings, tmp: Path) -> None:
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter
+        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
+        search_attributes=search_attribute_keys(),
     ) as env:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(store=f"{tmp}/store", scratch_dir=Path(tmp) / "scratch")

@@ -13,7 +13,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from dubbing.settings import Settings
-from tests.conftest import temporal_binary
+from tests.conftest import search_attribute_flags, temporal_binary
 from worker.connect import connect
 
 # What a CPU worker must never import: the speech stack belongs to the GPU worker.
@@ -48,7 +48,7 @@ class Stack:
         self.server = await asyncio.create_subprocess_exec(
             temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port",
             str(self.port), "--headless", "--db-filename", str(self.root / "temporal.db"),
-            "--log-level", "error", stdout=log, stderr=log)
+            "--log-level", "error", *search_attribute_flags(), stdout=log, stderr=log)
         for _ in range(150):
             try:
                 await (await self.client()).count_workflows()

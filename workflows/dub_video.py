@@ -7,13 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from dubbing.contract import (
         CPU_TASK_QUEUE,
         QUERY_PROGRESS,
+        SA_MEDIA_SECONDS,
+        SA_STAGE,
         SIGNAL_CANCEL,
         UPDATE_PAUSE,
         UPDATE_REDUB,
@@ -47,6 +49,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.redub import redub_line
 
 
+STAGE = SearchAttributeKey.for_keyword(SA_STAGE)
+MEDIA_SECONDS = SearchAttributeKey.for_float(SA_MEDIA_SECONDS)
+
+
 @workflow.defn(name=WORKFLOW_NAME)
 class DubVideoWorkflow:
     def __init__(self) -> None:
@@ -57,9 +63,12 @@ class DubVideoWorkflow:
         self.audio_key: str | None = None
         self.job: DubJob | None = None
         self.redubs: list[RedubRequest] = []
+        self.publisher: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, job: DubJob) -> DubResult:
+        if workflow.patched("publish-stage"):
+            self.publisher = asyncio.create_task(self._publish())
         try:
             result = await self._dub(job)
         except (asyncio.CancelledError, ActivityError) as err:
@@ -77,6 +86,21 @@ class DubVideoWorkflow:
         self.tracker.state = JobState.COMPLETED
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
+
+    async def _publish(self) -> None:
+        """Keep the DubStage search attribute and the Web UI's current details up to date."""
+        shown = ["", ""]  # the stage and details last published
+
+        def changed() -> bool:
+            return [self.tracker.phase(), self.tracker.details()] != shown
+
+        while True:
+            await workflow.wait_condition(changed)
+            if self.tracker.phase() != shown[0]:
+                shown[0] = self.tracker.phase()
+                workflow.upsert_search_attributes([STAGE.value_set(shown[0])])
+            shown[1] = self.tracker.details()
+            workflow.set_current_details(shown[1])
 
     @workflow.query(name=QUERY_PROGRESS)
     def progress(self) -> Progress:
@@ -138,6 +162,8 @@ class DubVideoWorkflow:
                                           retry=p.MEDIA_RETRY, summary=f"probe {job.input_name}",
                                           result_type=MediaInfo)
         self.tracker.finish("probe")
+        if self.publisher is not None:
+            workflow.upsert_search_attributes([MEDIA_SECONDS.value_set(info.duration)])
         self.tracker.begin("extract")
         audio_key: str = await self._cpu(
             "extract_audio", ref, info, limit=p.media_timeout(info.duration),

@@ -35,6 +35,24 @@ class Tracker:
     def finish(self, stage: str) -> None:
         self.stages[stage][0] = self.stages[stage][1]
 
+    def phase(self) -> str:
+        """The earliest unfinished stage, or how the job ended: moves forward only."""
+        if self.state != JobState.RUNNING:
+            return self.state.value
+        for name in WEIGHTS:
+            done, total = self.stages[name]
+            if done < total:
+                return name
+        return "cleanup"
+
+    def details(self) -> str:
+        """A small markdown table of the stages, for the Web UI's current details."""
+        rows = [f"| {name} | {done}/{total} |" for name, (done, total) in self.stages.items()
+                if total]
+        state = "paused" if self.paused else self.state.value
+        return "\n".join([f"**{state}**, {self.percent():.0f}% ({self.stage})", "",
+                          "| stage | done |", "|---|---|", *rows])
+
     def percent(self) -> float:
         done = 0.0
         for name, weight in WEIGHTS.items():

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import srt
 import webvtt
+from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE, DubJob, DubResult
@@ -124,3 +125,15 @@ async def test_history_shows_both_task_queues(dubbed) -> None:
     assert queues["synthesize_segments"] == {GPU_TASK_QUEUE}
     assert queues["render_outputs"] == {CPU_TASK_QUEUE}
     assert queues["translate_segments"] == {CPU_TASK_QUEUE}
+
+
+async def test_search_attributes_describe_the_finished_job(env, dubbed) -> None:
+    _, _, handle = dubbed
+    attrs = (await handle.describe()).typed_search_attributes
+    assert attrs.get(SearchAttributeKey.for_keyword("DubStage")) == "completed"
+    assert attrs.get(SearchAttributeKey.for_keyword_list("DubTargetLangs")) == ["es", "ca"]
+    assert attrs.get(SearchAttributeKey.for_keyword("DubInputName")) == "sample.mp4"
+    assert attrs.get(SearchAttributeKey.for_float("DubMediaSeconds")) == pytest.approx(29.3, 0.01)
+    found = [w.id async for w in env.client.list_workflows(
+        'DubTargetLangs = "ca" AND DubStage = "completed"')]
+    assert handle.id in found

@@ -38,7 +38,7 @@ from dubbing.stages import (
     Window,
 )
 from dubbing.windows import plan_windows
-from tests.conftest import temporal_binary
+from tests.conftest import search_attribute_keys, temporal_binary
 from workflows.dub_video import DubVideoWorkflow
 
 pytestmark = pytest.mark.slow
@@ -97,7 +97,7 @@ async def cleanup(inp: object) -> int:
 async def standin_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
-        dev_server_log_level="error")
+        dev_server_log_level="error", search_attributes=search_attribute_keys())
     cpu = Worker(env.client, task_queue=CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
                  activities=[probe_media, extract_audio, plan, translate, fit, render, cleanup],
                  max_concurrent_activities=8)
