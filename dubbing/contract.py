@@ -106,6 +106,7 @@ class FitSummary(Frozen):
     translation_fallbacks: int = 0
     steps: dict[str, int] = Field(default_factory=dict)
     revision: int = 0
+    transcription_wer: float | None = None
 
 
 class OutputSet(Frozen):

@@ -32,6 +32,11 @@ def input_key(job_id: str) -> str:
     return f"{_job(job_id)}/input"
 
 
+def reference_key(job_id: str) -> str:
+    """A reference transcript the user supplied, for the report's word error rate."""
+    return f"{_job(job_id)}/reference.txt"
+
+
 def audio_key(job_id: str) -> str:
     return f"{_job(job_id)}/work/audio.wav"
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from dubbing.quality import word_error_rate
 from dubbing.stages import FitRecord, RenderInput
 
 
-def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
+def build_report(inp: RenderInput, records: list[FitRecord],
+                 reference: str | None = None) -> dict[str, Any]:
+    """`reference`: a transcript of the input, to rate the transcription against."""
     ordered = sorted(records, key=lambda r: r.start)
     voiced = [r for r in ordered if r.fitted_key is not None] or ordered
     speeds = [r.speed for r in voiced] or [1.0]
@@ -27,6 +30,8 @@ def build_report(inp: RenderInput, records: list[FitRecord]) -> dict[str, Any]:
             "translation_fallbacks": sum(1 for r in ordered if r.translation_fallback),
             "steps": dict(Counter(r.step for r in ordered if r.error is None)),
             "revision": max((r.revision for r in ordered), default=0),
+            "transcription_wer": None if reference is None else word_error_rate(
+                reference, " ".join(r.source_text for r in ordered)),
         },
         "segments": [_segment(i, r) for i, r in enumerate(ordered)],
     }

@@ -47,5 +47,7 @@ class Settings(BaseSettings):
                                   description="provider failures in a row that open the breaker")
     breaker_reset_seconds: float = Field(default=60.0, gt=0,
                                          description="cool-down before probing the provider")
+    webhook_secret: str | None = Field(
+        default=None, description="key that signs job-end webhooks (HMAC-SHA256)")
     translator_fallback: str = Field(default="apertium",
                                      description="offline engine used while a provider is down")

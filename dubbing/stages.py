@@ -129,6 +129,7 @@ class TranslateInput(Model):
     source_lang: str
     target_lang: str
     translator: str
+    glossary: dict[str, str] = Field(default_factory=dict)
 
 
 class SynthesizeInput(Model):

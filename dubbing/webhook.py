@@ -13,6 +13,8 @@ import http.client
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
+from typing import IO
 from urllib.parse import urlsplit
 
 from dubbing.contract import WebhookEvent
@@ -87,7 +89,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect is answered to the caller instead of followed (urllib would resend a POST
     as a bodiless GET)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: Message, newurl: str) -> urllib.request.Request | None:
         return None
 
 

@@ -2,7 +2,9 @@
 # Install the Debian packages the service needs, or say exactly which ones to install.
 set -euo pipefail
 # docker-compose only validates docker-compose.yml in the tests; no Docker engine is needed.
-PACKAGES=(ffmpeg espeak-ng sox apertium apertium-eng-spa apertium-eng-cat docker-compose)
+# chromium runs the Web UI test (headless, through Playwright); no download of its own browser.
+PACKAGES=(ffmpeg espeak-ng sox apertium apertium-eng-spa apertium-eng-cat docker-compose chromium
+          fonts-dejavu-core)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

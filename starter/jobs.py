@@ -85,13 +85,18 @@ def media_seconds(path: Path) -> float | None:
         return None
 
 
-async def submit(client: Client, store: Store, source: Path, job: DubJob) -> WorkflowHandle:
+async def submit(client: Client, store: Store, source: Path, job: DubJob,
+                 reference: Path | None = None) -> WorkflowHandle:
+    """Upload the input (once) and start the job, or attach to the same job started before."""
     digest = await asyncio.to_thread(file_digest, source)
     job_id = job_id_for(source.stem, digest, job)
     key = keys.input_key(job_id)
     job = job.model_copy(update={"input_key": key})
     if not await asyncio.to_thread(store.exists, key):
         await asyncio.to_thread(store.put_file, key, source)
+    if reference is not None:
+        job = job.model_copy(update={"reference_key": keys.reference_key(job_id)})
+        await asyncio.to_thread(store.put_file, keys.reference_key(job_id), reference)
     seconds = await asyncio.to_thread(media_seconds, source)
     try:
         return await client.start_workflow(

@@ -7,9 +7,10 @@ import re
 import subprocess
 from pathlib import Path
 
-import jiwer
 import numpy as np
 from temporalio.client import WorkflowHandle
+
+from dubbing import quality
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "sample.mp4"
@@ -30,15 +31,10 @@ def stream_md5(path: Path, selector: str) -> str:
     return out.strip()
 
 
-def normalize(text: str) -> str:
-    text = text.lower().replace("-", " ")
-    text = re.sub(r"\bmr\b\.?", "mister", text)
-    text = re.sub(r"[^a-z' ]+", " ", text)
-    return " ".join(text.split())
-
-
 def word_error_rate(reference: str, hypothesis: str) -> float:
-    return float(jiwer.wer(normalize(reference), normalize(hypothesis)))
+    wer = quality.word_error_rate(reference, hypothesis)
+    assert wer is not None, "empty reference"
+    return wer
 
 
 async def activity_queues(handle: WorkflowHandle) -> dict[str, set[str]]:

@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities.control import ControlActivities
 from activities.cpu import CpuActivities
 from activities.gpu import GpuActivities
+from activities.notify import NotifyActivities
 from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE
 from dubbing.settings import Settings
 from dubbing.storage import open_store
@@ -47,7 +48,8 @@ def build_worker(client: Client, settings: Settings, role: Role,
     return Worker(
         client, task_queue=task_queue or CPU_TASK_QUEUE,
         workflows=[DubVideoWorkflow, RedubSegmentWorkflow],
-        activities=[*cpu.all(), *ControlActivities(client).all()],
+        activities=[*cpu.all(), *ControlActivities(client).all(), *NotifyActivities(
+            secret=settings.webhook_secret.encode() if settings.webhook_secret else None).all()],
         activity_executor=ThreadPoolExecutor(settings.cpu_slots),
         max_concurrent_activities=settings.cpu_slots,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,

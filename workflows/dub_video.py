@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import calls
     from workflows import policies as p
     from workflows.concurrency import all_or_none, clock, user_failure
+    from workflows.notify import notify
     from workflows.progress import Tracker
     from workflows.redub import redub_line
 
@@ -78,11 +79,15 @@ class DubVideoWorkflow:
             if cancelled:
                 # An activity stopped by the cancellation surfaces as an ActivityError; the run
                 # must still end CANCELED, which takes a CancelledError after the request.
+                await notify(self.job_id, job, "cancelled", error=workflow.cancellation_reason())
                 raise asyncio.CancelledError(workflow.cancellation_reason()) from None
             if isinstance(err, asyncio.CancelledError):
                 raise
-            raise user_failure(err) from err
+            failure = user_failure(err)
+            await notify(self.job_id, job, "failed", error=failure.message)
+            raise failure from err
         await self._cleanup(keep_outputs=True)
+        await notify(self.job_id, job, "completed", result=result)
         self.tracker.state = JobState.COMPLETED
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
@@ -227,7 +232,8 @@ class DubVideoWorkflow:
             "translate_segments",
             TranslateInput(job_id=self.job_id, window_index=window.index,
                            segments_key=transcript.segments_key, source_lang=job.source_lang,
-                           target_lang=lang, translator=job.translator),
+                           target_lang=lang, translator=job.translator,
+                           glossary=job.glossary),
             limit=timedelta(minutes=10), retry=p.PROVIDER_RETRY,
             summary=f"translate {span} {job.source_lang}->{lang}")
         self.tracker.advance("translate")
@@ -265,18 +271,29 @@ class DubVideoWorkflow:
 
     async def _cleanup(self, keep_outputs: bool) -> None:
         self.tracker.begin("cleanup")
-        await self._cpu("cleanup_job", CleanupInput(job_id=self.job_id, keep_outputs=keep_outputs),
-                        limit=p.SHORT, retry=p.CLEANUP_RETRY, summary="clean up")
+        await calls.cpu("cleanup_job", CleanupInput(job_id=self.job_id, keep_outputs=keep_outputs),
+                        limit=p.SHORT, retry=p.CLEANUP_RETRY, summary="clean up",
+                        heartbeat=self.heartbeat)
         self.tracker.finish("cleanup")
 
     async def _cpu(self, name: str, *args: Any, limit: timedelta, retry: RetryPolicy,
                    summary: str, result_type: Any = None) -> Any:
         await workflow.wait_condition(lambda: not self.tracker.paused)
-        return await calls.cpu(name, *args, limit=limit, retry=retry, summary=summary,
+        done = await calls.cpu(name, *args, limit=limit, retry=retry, summary=summary,
                                heartbeat=self.heartbeat, result_type=result_type)
+        self._stop_if_cancelled()
+        return done
 
     async def _gpu(self, name: str, *args: Any, limit: timedelta, summary: str,
                    result_type: Any = None) -> Any:
         await workflow.wait_condition(lambda: not self.tracker.paused)
-        return await calls.gpu(name, *args, limit=limit, summary=summary,
+        done = await calls.gpu(name, *args, limit=limit, summary=summary,
                                heartbeat=self.heartbeat, result_type=result_type)
+        self._stop_if_cancelled()
+        return done
+
+    def _stop_if_cancelled(self) -> None:
+        """An activity that finished although the job was cancelled meanwhile (a short one,
+        before its first heartbeat) must not let the job carry on."""
+        if workflow.cancellation_reason() is not None and workflow.patched("stop-on-cancel"):
+            raise asyncio.CancelledError(workflow.cancellation_reason())

@@ -29,6 +29,13 @@ CLEANUP_RETRY = RetryPolicy(
     maximum_attempts=10,
 )
 
+WEBHOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1), maximum_attempts=8,
+    non_retryable_error_types=["WebhookRejected", "Configuration"],
+)
+WEBHOOK_TIMEOUT = timedelta(seconds=30)
+
 SHORT = timedelta(minutes=2)
 HEARTBEAT = timedelta(seconds=30)
 

@@ -45,7 +45,9 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
                  what="ffmpeg mux", timeout=6 * 3600, beat=beat)
     beat("muxed")
     store.put_file(out["mp4"], video)
-    report = build_report(inp, records)
+    ref_key = inp.job.reference_key if inp.job else None
+    reference = store.get_bytes(ref_key).decode("utf-8", "replace") if ref_key else None
+    report = build_report(inp, records, reference)
     store.put_json(keys.manifest_key(inp.job_id, inp.target_lang), inp.model_dump(mode="json"))
     store.put_bytes(out["report"], json.dumps(report, ensure_ascii=False, indent=2).encode())
     return OutputSet(target_lang=inp.target_lang, keys=out,

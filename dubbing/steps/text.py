@@ -6,6 +6,7 @@ from typing import Any
 
 from dubbing import keys
 from dubbing.engines.translate import Translator, make_translator
+from dubbing.quality import apply_glossary
 from dubbing.stages import Segment, TranslateInput
 from dubbing.steps import Beat, Done
 from dubbing.storage import Store
@@ -34,7 +35,8 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
     engines: list[dict[str, Any]] = list((checkpoint or {}).get("engines", []))
     batch = len(segments) if inp.translator == "apertium" else PROVIDER_BATCH
     while len(texts) < len(segments):
-        part = [s.text for s in segments[len(texts):len(texts) + max(1, batch)]]
+        part = [apply_glossary(s.text, inp.glossary)
+                for s in segments[len(texts):len(texts) + max(1, batch)]]
         texts += _translate_batch(translator, inp, part)
         engines += [{"engine": translator.used,
                      "fallback_reason": translator.fallback_reason}] * len(part)

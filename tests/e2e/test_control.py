@@ -107,3 +107,12 @@ async def _scheduled(handle: WorkflowHandle) -> int:
     async for event in handle.fetch_history_events():
         count += event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     return count
+
+
+async def test_cancel_right_after_start_is_not_lost(env, workers: Settings,
+                                                    tmp_path: Path) -> None:
+    """A cancel that lands while a short activity (probe, extract) runs still cancels."""
+    video = speech_video(tmp_path / "early.mp4", 31)
+    handle = await _start(env, workers, video)
+    await handle.cancel(reason="changed my mind")
+    await _assert_cancelled(handle, workers, "changed my mind")

@@ -1,0 +1,50 @@
+"""Telling the job's owner that it ended: the signed webhook POST."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from temporalio import activity
+
+from activities.base import translate_errors
+from dubbing import webhook
+from dubbing.contract import WebhookEvent
+
+SECRET_VARIABLE = "DUB_WEBHOOK_SECRET"
+
+
+class NotifyActivities:
+    """`secret` overrides DUB_WEBHOOK_SECRET, which is otherwise read at every call."""
+
+    def __init__(self, secret: bytes | None = None, timeout: float = 10) -> None:
+        self._secret = secret
+        self._timeout = timeout
+        self._warned = False
+        self._lock = threading.Lock()
+
+    @activity.defn(name="notify_webhook")
+    @translate_errors
+    def notify_webhook(self, url: str, event: WebhookEvent) -> int:
+        """POST the signed event; the receiver's HTTP status. Failures are WebhookFailed
+        (retryable), WebhookRejected or Configuration (not retryable)."""
+        status = webhook.deliver(url, event, self.secret(), timeout=self._timeout)
+        activity.logger.info("webhook %s answered %d for %s (%s)", url, status,
+                             event.job_id, event.state)
+        return status
+
+    def secret(self) -> bytes:
+        if self._secret is not None:
+            return self._secret
+        value = os.environ.get(SECRET_VARIABLE, "")
+        if not value:
+            with self._lock:
+                warn, self._warned = not self._warned, True
+            if warn:
+                activity.logger.warning(
+                    "%s is not set: webhooks are signed with an empty secret, so receivers "
+                    "cannot trust them", SECRET_VARIABLE)
+        return value.encode()
+
+    def all(self) -> list:
+        return [self.notify_webhook]

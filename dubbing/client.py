@@ -1,0 +1,154 @@
+"""A typed async client for services that start and steer dubbing jobs.
+
+It needs only temporalio and `dubbing.contract`. Uploading the input is the caller's part: the
+video must already be in the service's storage under `job.input_key` (by convention
+`dubbing.keys.input_key(job_id)`, i.e. `jobs/<job id>/input`) before `start` is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+)
+from temporalio.common import (
+    Priority,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from dubbing.contract import (
+    CPU_TASK_QUEUE,
+    DEFAULT_EXECUTION_TIMEOUT,
+    PRIORITIES,
+    QUERY_PROGRESS,
+    REDUB_WORKFLOW_NAME,
+    SA_INPUT_NAME,
+    SA_SOURCE_LANG,
+    SA_STAGE,
+    SA_TARGET_LANGS,
+    SIGNAL_CANCEL,
+    UPDATE_PAUSE,
+    UPDATE_REDUB,
+    UPDATE_RESUME,
+    WORKFLOW_NAME,
+    CancelRequest,
+    DubJob,
+    DubResult,
+    OutputSet,
+    Progress,
+    RedubJob,
+    RedubRequest,
+)
+
+
+def _search_attributes(job: DubJob) -> TypedSearchAttributes:
+    return TypedSearchAttributes([
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
+        SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
+                            list(job.target_langs)),
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
+    ])
+
+
+class DubClient:
+    """Start, watch, steer and collect dubbing jobs by job id (the workflow id).
+
+    The wrapped client must use `pydantic_data_converter`, as the service does.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    @classmethod
+    async def connect(cls, address: str, namespace: str = "default", api_key: str | None = None,
+                      tls: bool | None = None) -> DubClient:
+        """Connect with the service's data converter. `tls=None` turns TLS on exactly when an
+        API key is given (Temporal Cloud)."""
+        client = await Client.connect(address, namespace=namespace, api_key=api_key, tls=tls,
+                                      data_converter=pydantic_data_converter)
+        return cls(client)
+
+    def handle(self, job_id: str) -> WorkflowHandle[Any, DubResult]:
+        return self.client.get_workflow_handle(job_id, result_type=DubResult)
+
+    async def start(self, job: DubJob, job_id: str, *, priority: str | None = None) -> str:
+        """Start the job and return its run id; the run id of the existing run when `job_id`
+        is running or has completed (a failed or cancelled job is started again).
+
+        `priority` ("high", "normal", "low") overrides `job.priority`.
+        """
+        if priority is not None:
+            if priority not in PRIORITIES:
+                raise ValueError(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
+            job = job.model_copy(update={"priority": priority})
+        try:
+            handle = await self.client.start_workflow(
+                WORKFLOW_NAME, job, id=job_id, task_queue=CPU_TASK_QUEUE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                execution_timeout=DEFAULT_EXECUTION_TIMEOUT,
+                static_summary=f"dub {job.input_name} {job.source_lang}->"
+                               f"{','.join(job.target_langs)}",
+                search_attributes=_search_attributes(job),
+                priority=Priority(priority_key=PRIORITIES[job.priority]), result_type=DubResult)
+        except WorkflowAlreadyStartedError:
+            # Completed before: the id is not reused, the finished run stands.
+            return (await self.handle(job_id).describe()).run_id
+        return handle.result_run_id or ""
+
+    async def progress(self, job_id: str) -> Progress:
+        result: Progress = await self.handle(job_id).query(QUERY_PROGRESS, result_type=Progress)
+        return result
+
+    async def cancel(self, job_id: str, reason: str = "cancelled by request") -> None:
+        """Ask the job to stop; it ends CANCELED with `reason` recorded and its objects removed."""
+        await self.handle(job_id).signal(SIGNAL_CANCEL, CancelRequest(reason=reason))
+
+    async def pause(self, job_id: str) -> Progress:
+        """Start no new work; running activities finish. Raises WorkflowUpdateFailedError when
+        the job is not running or already paused."""
+        return await self.handle(job_id).execute_update(UPDATE_PAUSE, result_type=Progress)
+
+    async def resume(self, job_id: str) -> Progress:
+        """Continue a paused job. Raises WorkflowUpdateFailedError when it is not paused."""
+        return await self.handle(job_id).execute_update(UPDATE_RESUME, result_type=Progress)
+
+    async def redub(self, job_id: str, request: RedubRequest) -> str:
+        """Give one line new text and voice it again; a message saying what was done.
+
+        While the job runs this is the `redub_segment` update (applied before the mix; a job
+        already mixing rejects it with WorkflowUpdateFailedError). After the job completed it
+        is the `RedubSegment` workflow (id `<job id>-redub`), awaited here, which writes a new
+        revision of that language's outputs. Other states raise ValueError.
+        """
+        handle = self.handle(job_id)
+        status = (await handle.describe()).status
+        if status == WorkflowExecutionStatus.RUNNING:
+            return await handle.execute_update(UPDATE_REDUB, request, result_type=str)
+        if status != WorkflowExecutionStatus.COMPLETED:
+            name = status.name.lower() if status else "unknown"
+            raise ValueError(f"job {job_id} is {name}: only a running or completed job can be "
+                             "redubbed")
+        output = await self.client.execute_workflow(
+            REDUB_WORKFLOW_NAME, RedubJob(job_id=job_id, request=request),
+            id=f"{job_id}-redub", task_queue=CPU_TASK_QUEUE, result_type=OutputSet,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            static_summary=f"redub line {request.index} of {job_id} ({request.target_lang})")
+        return (f"line {request.index} ({request.target_lang}) redubbed: revision "
+                f"{output.summary.revision} of the outputs")
+
+    async def result(self, job_id: str) -> DubResult:
+        """Wait for the job's outcome. Raises WorkflowFailureError when it failed or was
+        cancelled."""
+        return await self.handle(job_id).result()

@@ -1,0 +1,61 @@
+"""Turning command-line options into a DubJob, with usage errors for bad values."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from dubbing.contract import DubJob, TranscriptionSettings
+from dubbing.engines.translate import TRANSLATORS
+from dubbing.engines.tts import VOICES
+from starter.app import EXIT_USAGE, Exit
+
+GLOSSARY_LIMIT = 500
+
+
+def check_input(path: Path) -> None:
+    if not path.exists():
+        raise Exit(EXIT_USAGE, f"{path}: no such file")
+    if not path.is_file():
+        raise Exit(EXIT_USAGE, f"{path}: not a file")
+    if path.stat().st_size == 0:
+        raise Exit(EXIT_USAGE, f"{path}: the file is empty; pass a video or audio file")
+
+
+def build_job(source: str, to: str, translator: str, voice: str, asr_model: str,
+              input_name: str, **options: Any) -> DubJob:
+    targets = tuple(t.strip() for t in to.split(",") if t.strip())
+    if not targets:
+        raise Exit(EXIT_USAGE, "--to needs at least one language code")
+    if translator not in TRANSLATORS:
+        raise Exit(EXIT_USAGE, f"unknown translator {translator!r}; choose one of "
+                   f"{', '.join(TRANSLATORS)}")
+    if voice not in VOICES:
+        raise Exit(EXIT_USAGE, f"unknown voice {voice!r}; choose one of {', '.join(VOICES)}")
+    try:
+        return DubJob(input_key="pending", input_name=input_name, source_lang=source,
+                      target_langs=targets, translator=translator, voice=voice,
+                      transcription=TranscriptionSettings(model=asr_model), **options)
+    except ValueError as exc:
+        raise Exit(EXIT_USAGE, str(exc).splitlines()[0]) from exc
+
+
+def read_glossary(path: Path | None) -> dict[str, str]:
+    """`source<TAB>target` per line (or `source = target`); # starts a comment."""
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise Exit(EXIT_USAGE, f"{path}: no such glossary file")
+    terms: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = re.split(r"\t| = ", line, maxsplit=1)
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise Exit(EXIT_USAGE, f"{path}:{number}: expected 'term<TAB>translation'")
+        terms[parts[0].strip()] = parts[1].strip()
+    if len(terms) > GLOSSARY_LIMIT:
+        raise Exit(EXIT_USAGE, f"{path}: at most {GLOSSARY_LIMIT} terms")
+    return terms

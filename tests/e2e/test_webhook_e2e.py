@@ -1,0 +1,43 @@
+"""A job with a webhook calls it when it ends; the receiver verifies the HMAC signature."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dubbing.webhook import verify
+from tests.e2e.test_starter_cli import starter
+from tests.helpers import SAMPLE
+from tests.webhook_server import WebhookServer, webhook_server_fixture
+
+__all__ = ["webhook_server_fixture"]
+pytestmark = pytest.mark.slow
+SECRET = "s3cret-for-tests"
+
+
+async def test_job_end_is_posted_signed_and_retried(workers, webhook_server: WebhookServer,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    monkeypatch.setenv("DUB_WEBHOOK_SECRET", SECRET)  # read by the in-process CPU worker
+    webhook_server.fail(times=1, status=503)  # the first delivery fails and is retried
+    clip = tmp_path / "hooked.mp4"
+    shutil.copyfile(SAMPLE, clip)
+    proc = await starter(workers, "translate", str(clip), "--to", "es", "--webhook",
+                         webhook_server.url, "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    for _ in range(100):
+        if any(r.headers.get("x-dub-event") == "completed" and r.body
+               for r in webhook_server.requests[1:]):
+            break
+        await asyncio.sleep(0.1)
+    delivered = webhook_server.requests[-1]
+    assert len(webhook_server.requests) == 2, "one failed attempt, then the delivery"
+    assert verify(SECRET.encode(), delivered.body, delivered.headers["x-dub-signature"])
+    assert not verify(b"wrong", delivered.body, delivered.headers["x-dub-signature"])
+    event = json.loads(delivered.body)
+    assert event["state"] == "completed" and event["input_name"] == "hooked.mp4"
+    assert event["result"]["outputs"][0]["target_lang"] == "es"
