@@ -7,15 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from dubbing.contract import (
         CPU_TASK_QUEUE,
         QUERY_PROGRESS,
-        SA_MEDIA_SECONDS,
-        SA_STAGE,
         SIGNAL_CANCEL,
         UPDATE_PAUSE,
         UPDATE_REDUB,
@@ -47,11 +45,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.concurrency import all_or_none, clock, user_failure
     from workflows.notify import notify
     from workflows.progress import Tracker
+    from workflows.publish import publish, publish_media_seconds
     from workflows.redub import redub_line
-
-
-STAGE = SearchAttributeKey.for_keyword(SA_STAGE)
-MEDIA_SECONDS = SearchAttributeKey.for_float(SA_MEDIA_SECONDS)
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -69,7 +64,7 @@ class DubVideoWorkflow:
     @workflow.run
     async def run(self, job: DubJob) -> DubResult:
         if workflow.patched("publish-stage"):
-            self.publisher = asyncio.create_task(self._publish())
+            self.publisher = asyncio.create_task(publish(self.tracker))
         try:
             result = await self._dub(job)
         except (asyncio.CancelledError, ActivityError) as err:
@@ -91,21 +86,6 @@ class DubVideoWorkflow:
         self.tracker.state = JobState.COMPLETED
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
-
-    async def _publish(self) -> None:
-        """Keep the DubStage search attribute and the Web UI's current details up to date."""
-        shown = ["", ""]  # the stage and details last published
-
-        def changed() -> bool:
-            return [self.tracker.phase(), self.tracker.details()] != shown
-
-        while True:
-            await workflow.wait_condition(changed)
-            if self.tracker.phase() != shown[0]:
-                shown[0] = self.tracker.phase()
-                workflow.upsert_search_attributes([STAGE.value_set(shown[0])])
-            shown[1] = self.tracker.details()
-            workflow.set_current_details(shown[1])
 
     @workflow.query(name=QUERY_PROGRESS)
     def progress(self) -> Progress:
@@ -168,7 +148,7 @@ class DubVideoWorkflow:
                                           result_type=MediaInfo)
         self.tracker.finish("probe")
         if self.publisher is not None:
-            workflow.upsert_search_attributes([MEDIA_SECONDS.value_set(info.duration)])
+            publish_media_seconds(info.duration)
         self.tracker.begin("extract")
         audio_key: str = await self._cpu(
             "extract_audio", ref, info, limit=p.media_timeout(info.duration),
