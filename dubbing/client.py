@@ -50,14 +50,40 @@ from dubbing.contract import (
 )
 
 
-def _search_attributes(job: DubJob) -> TypedSearchAttributes:
-    return TypedSearchAttributes([
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
-        SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
-                            list(job.target_langs)),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
-    ])
+def summary(job: DubJob, seconds: float | None = None) -> str:
+    """The one line the Web UI shows for the job: "dub talk.mp4 en->es, 6:12"."""
+    length = f", {int(seconds) // 60}:{int(seconds) % 60:02d}" if seconds else ""
+    return f"dub {job.input_name} {job.source_lang}->{','.join(job.target_langs)}{length}"
+
+
+def details(job: DubJob) -> str:
+    """The settings, as markdown for the Web UI's details pane."""
+    rows = [("translator", job.translator), ("voice", job.voice),
+            ("speech model", job.transcription.model), ("max stretch", f"{job.max_stretch}x"),
+            ("overflow", job.overflow), ("subtitles", job.subtitles),
+            ("priority", job.priority)]
+    return "\n".join(["| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
+
+
+def start_options(job: DubJob, seconds: float | None = None) -> dict[str, Any]:
+    """How every client starts a job: id policies, summary and details, search attributes,
+    priority. Resubmitting attaches to a running or completed job."""
+    return {
+        "task_queue": CPU_TASK_QUEUE,
+        "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+        "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        "execution_timeout": DEFAULT_EXECUTION_TIMEOUT,
+        "static_summary": summary(job, seconds), "static_details": details(job),
+        "search_attributes": TypedSearchAttributes([
+            SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
+            SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
+            SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
+                                list(job.target_langs)),
+            SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
+        ]),
+        "priority": Priority(priority_key=PRIORITIES[job.priority]),
+        "result_type": DubResult,
+    }
 
 
 class DubClient:
@@ -92,15 +118,8 @@ class DubClient:
                 raise ValueError(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
             job = job.model_copy(update={"priority": priority})
         try:
-            handle = await self.client.start_workflow(
-                WORKFLOW_NAME, job, id=job_id, task_queue=CPU_TASK_QUEUE,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-                execution_timeout=DEFAULT_EXECUTION_TIMEOUT,
-                static_summary=f"dub {job.input_name} {job.source_lang}->"
-                               f"{','.join(job.target_langs)}",
-                search_attributes=_search_attributes(job),
-                priority=Priority(priority_key=PRIORITIES[job.priority]), result_type=DubResult)
+            handle = await self.client.start_workflow(WORKFLOW_NAME, job, id=job_id,
+                                                      **start_options(job))
         except WorkflowAlreadyStartedError:
             # Completed before: the id is not reused, the finished run stands.
             return (await self.handle(job_id).describe()).run_id

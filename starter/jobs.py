@@ -8,25 +8,11 @@ import re
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import (
-    Priority,
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dubbing import keys
+from dubbing.client import start_options
 from dubbing.contract import (
-    CPU_TASK_QUEUE,
-    DEFAULT_EXECUTION_TIMEOUT,
-    PRIORITIES,
-    SA_INPUT_NAME,
-    SA_SOURCE_LANG,
-    SA_STAGE,
-    SA_TARGET_LANGS,
     WORKFLOW_NAME,
     DubJob,
     DubResult,
@@ -52,31 +38,6 @@ def job_id_for(stem: str, content_digest: str, job: DubJob) -> str:
     return f"dub-{slug}-{digest}"
 
 
-def summary(job: DubJob, media_name: str, seconds: float | None = None) -> str:
-    """The one line the Web UI shows for the job: "dub talk.mp4 en->es, 6:12"."""
-    length = f", {int(seconds) // 60}:{int(seconds) % 60:02d}" if seconds else ""
-    return f"dub {media_name} {job.source_lang}->{','.join(job.target_langs)}{length}"
-
-
-def details(job: DubJob) -> str:
-    """The settings, as markdown for the Web UI's details pane."""
-    rows = [("translator", job.translator), ("voice", job.voice),
-            ("speech model", job.transcription.model), ("max stretch", f"{job.max_stretch}x"),
-            ("overflow", job.overflow), ("subtitles", job.subtitles),
-            ("priority", job.priority)]
-    return "\n".join(["| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
-
-
-def search_attributes(job: DubJob, media_name: str) -> TypedSearchAttributes:
-    return TypedSearchAttributes([
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
-        SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
-                            list(job.target_langs)),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), media_name),
-    ])
-
-
 def media_seconds(path: Path) -> float | None:
     """The input's length when ffprobe is at hand; the workflow checks the file anyway."""
     try:
@@ -99,15 +60,8 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
         await asyncio.to_thread(store.put_file, keys.reference_key(job_id), reference)
     seconds = await asyncio.to_thread(media_seconds, source)
     try:
-        return await client.start_workflow(
-            WORKFLOW_NAME, job, id=job_id, task_queue=CPU_TASK_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            execution_timeout=DEFAULT_EXECUTION_TIMEOUT,
-            static_summary=summary(job, source.name, seconds), static_details=details(job),
-            search_attributes=search_attributes(job, source.name),
-            priority=Priority(priority_key=PRIORITIES[job.priority]), result_type=DubResult,
-        )
+        return await client.start_workflow(WORKFLOW_NAME, job, id=job_id,
+                                           **start_options(job, seconds))
     except WorkflowAlreadyStartedError:
         # Finished successfully before: attach to that run instead of dubbing again.
         return client.get_workflow_handle(job_id, result_type=DubResult)
