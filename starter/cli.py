@@ -3,7 +3,7 @@ input error, 3 cancelled, 4 cannot reach the service."""
 
 from __future__ import annotations
 
-from starter import cmd_manage, cmd_run  # noqa: F401  (the commands register themselves)
+from starter import cmd_batch, cmd_manage, cmd_run  # noqa: F401  (commands register themselves)
 from starter.app import app
 
 

@@ -21,6 +21,7 @@ from activities.notify import NotifyActivities
 from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE
 from dubbing.settings import Settings
 from dubbing.storage import open_store
+from workflows.batch import DubBatchWorkflow
 from workflows.dub_video import DubVideoWorkflow
 from workflows.redub import RedubSegmentWorkflow
 
@@ -47,7 +48,7 @@ def build_worker(client: Client, settings: Settings, role: Role,
     cpu = CpuActivities(store, scratch)
     return Worker(
         client, task_queue=task_queue or CPU_TASK_QUEUE,
-        workflows=[DubVideoWorkflow, RedubSegmentWorkflow],
+        workflows=[DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow],
         activities=[*cpu.all(), *ControlActivities(client).all(), *NotifyActivities(
             secret=settings.webhook_secret.encode() if settings.webhook_secret else None).all()],
         activity_executor=ThreadPoolExecutor(settings.cpu_slots),

@@ -120,3 +120,24 @@ async def test_glossary_and_reference(workers: Settings, tmp_path: Path) -> None
     bad = await starter(workers, "translate", str(SAMPLE), "--to", "es", "--glossary",
                         str(broken))
     assert bad.returncode == 2 and "broken.tsv:1" in bad.stderr
+
+
+async def test_batch_from_the_cli(workers: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "season 1"
+    folder.mkdir()
+    speech_video(folder / "episode 1.mp4", 9)
+    speech_video(folder / "episode 2.mp4", 11)
+    (folder / "broken.mp4").write_text("not a video at all\n" * 20)
+    proc = await starter(workers, "batch", str(folder), "--to", "es", "--max-running", "2",
+                         "--json")
+    assert proc.returncode == 1, proc.stderr  # one video failed
+    final = json.loads(proc.stdout)
+    assert (final["total"], final["done"], final["failed"]) == (3, 3, 1)
+    states = {item["input_name"]: item for item in final["items"]}
+    assert states["broken.mp4"]["state"] == "failed"
+    assert "not a media file" in states["broken.mp4"]["error"]
+    assert all(states[f"episode {n}.mp4"]["state"] == "completed" for n in (1, 2))
+    empty = tmp_path / "nothing here"
+    empty.mkdir()
+    usage = await starter(workers, "batch", str(empty), "--to", "es")
+    assert usage.returncode == 2 and "no video or audio files" in usage.stderr
