@@ -69,8 +69,9 @@ async def _submit(env: WorkflowEnvironment, store: LocalStore, tmp: Path, n: int
     for i in range(n):
         source = tmp / f"{priority}-{i}.mp4"
         source.write_bytes(f"{priority} {i}".encode())
-        job = DubJob(input_key="pending", input_name=source.name, priority=priority,
-                     window_seconds=40, max_parallel_windows=4)  # type: ignore[arg-type]
+        job = DubJob.model_validate({"input_key": "pending", "input_name": source.name,
+                                     "priority": priority, "window_seconds": 40,
+                                     "max_parallel_windows": 4})
         handles.append(await jobs.submit(env.client, store, source, job))
     return handles
 

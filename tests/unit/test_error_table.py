@@ -23,7 +23,7 @@ def table_rows() -> dict[str, str]:
 ERROR_TYPES = [cls for cls in vars(errors).values()
                if isinstance(cls, type) and issubclass(cls, errors.DubError)
                and cls is not errors.DubError] + [TranslationError]
-WEBHOOK_TYPES = [WebhookError, WebhookRejectedError]
+WEBHOOK_TYPES: list[type[errors.DubError]] = [WebhookError, WebhookRejectedError]
 
 
 @pytest.mark.parametrize("cls", ERROR_TYPES + WEBHOOK_TYPES, ids=lambda c: c.type)
