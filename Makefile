@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: setup debs venv up down demo test test-fast lint clean
+.PHONY: setup debs venv up down demo test test-fast lint bench bench-quick clean
 
 setup: debs venv
 
@@ -34,6 +34,12 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow"
+
+bench: setup
+	$(BIN)/python -m bench.run --out .state/bench/results.json
+
+bench-quick: setup
+	$(BIN)/python -m bench.run --quick --out .state/bench/results-quick.json
 
 lint: setup
 	$(BIN)/ruff check .

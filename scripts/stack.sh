@@ -28,6 +28,15 @@ wait_for_server() {
   exit 1
 }
 
+register_search_attributes() {  # also for a database made before they existed
+  local pair
+  for pair in DubStage=Keyword DubSourceLang=Keyword DubTargetLangs=KeywordList \
+              DubMediaSeconds=Double DubInputName=Keyword; do
+    "$BIN/temporal" operator search-attribute create --address 127.0.0.1:7233 \
+      --name "${pair%%=*}" --type "${pair#*=}" >/dev/null 2>&1 || true
+  done
+}
+
 up() {
   start temporal "$BIN/temporal" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
     --db-filename "$STATE/temporal.db" --log-level warn \
@@ -35,6 +44,7 @@ up() {
     --search-attribute DubTargetLangs=KeywordList --search-attribute DubMediaSeconds=Double \
     --search-attribute DubInputName=Keyword
   wait_for_server
+  register_search_attributes
   export HF_HUB_OFFLINE=1 DUB_STORE="${DUB_STORE:-$PWD/$STATE/store}"
   start worker-cpu "$BIN/python" -m worker --role cpu
   start worker-gpu "$BIN/python" -m worker --role gpu
