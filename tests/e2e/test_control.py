@@ -72,7 +72,8 @@ async def test_cancel_signal_ends_canceled_with_reason(env, workers: Settings,
     handle = await _start(env, workers, long_video, window_seconds=60)
     await _wait_for_stage(handle, "transcribe")
     await handle.signal(SIGNAL_CANCEL, CancelRequest(reason="customer withdrew the order"))
-    await _assert_cancelled(handle, workers, "customer withdrew the order")
+    latency = await _assert_cancelled(handle, workers, "customer withdrew the order")
+    print(f"cancel by signal: CANCELED after {latency:.1f} s")
 
 
 async def test_native_cancel_from_the_cli(env, workers: Settings, long_video: Path) -> None:
@@ -80,7 +81,8 @@ async def test_native_cancel_from_the_cli(env, workers: Settings, long_video: Pa
     await _wait_for_stage(handle, "transcribe")
     proc = await starter(workers, "cancel", handle.id, "--reason", "wrong language")
     assert proc.returncode == 0, proc.stderr
-    await _assert_cancelled(handle, workers, "wrong language")
+    latency = await _assert_cancelled(handle, workers, "wrong language")
+    print(f"native cancel: CANCELED after {latency:.1f} s")
 
 
 async def test_pause_stops_new_work_and_resume_finishes(env, workers: Settings,

@@ -88,6 +88,10 @@ async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_pat
     assert resumed[0].resumed_at >= checkpoint["position"] - 1e-6
     whole = next(o for o in outputs if o.resumed_at is None)
     assert resumed[0].decoded_seconds < whole.decoded_seconds
+    events = len((await handle.fetch_history()).events)
+    print(f"resumed at {resumed[0].resumed_at:.1f} s (checkpoint {checkpoint['position']:.1f} s);"
+          f" the retried attempt decoded {resumed[0].decoded_seconds:.1f} s of its window's "
+          f"{whole.decoded_seconds:.1f} s; {events} events")
 
     reference = await client.start_workflow(
         WORKFLOW_NAME, job.model_copy(update={"input_key": handle_input(handle)}),
