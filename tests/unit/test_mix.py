@@ -70,17 +70,22 @@ def test_original_is_ducked_while_the_dub_speaks(mixed: tuple[Path, Path]) -> No
     assert band_level(track, 48000, DUB_HZ, 4.0, 6.5) > 3 * under, "the dub is on top"
 
 
-def test_parse_loudnorm_reads_the_last_json_block() -> None:
-    stderr = ('noise {"x": 1}\n[Parsed_loudnorm_0 @ 0x1]\n{\n "input_i" : "-23.5",\n'
-              ' "input_tp" : "-4.1",\n "input_lra" : "2.0",\n "input_thresh" : "-34.0",\n'
-              ' "target_offset" : "0.3"\n}\n')
-    measured = mix.parse_loudnorm(stderr)
-    assert (measured.integrated, measured.true_peak, measured.offset) == (-23.5, -4.1, 0.3)
+def test_parse_reads_the_last_summary() -> None:
+    stderr = ("[Parsed_ebur128_0] t: 1.0 M: -20.0\n[Parsed_ebur128_0] Summary:\n\n"
+              "  Integrated loudness:\n    I:         -23.5 LUFS\n    Threshold: -34.0 LUFS\n\n"
+              "  True peak:\n    Peak:       -4.1 dBFS\n")
+    measured = mix.parse_ebur128(stderr)
+    assert (measured.integrated, measured.true_peak) == (-23.5, -4.1)
+    assert measured.gain() == 7.5
 
 
-def test_silence_measures_at_the_floor_not_minus_infinity() -> None:
-    stderr = ('{"input_i" : "-inf", "input_tp" : "-inf", "input_lra" : "0.00",'
-              ' "input_thresh" : "-inf", "target_offset" : "inf"}')
-    measured = mix.parse_loudnorm(stderr)
-    assert measured.integrated == -99.0 and measured.threshold == -99.0
-    assert measured.offset == 99.0
+def test_silence_is_not_amplified_without_bound() -> None:
+    stderr = ("Summary:\n  Integrated loudness:\n    I:         -70.0 LUFS\n"
+              "  True peak:\n    Peak:       -inf dBFS\n")
+    measured = mix.parse_ebur128(stderr)
+    assert measured.integrated == -70.0 and measured.gain() == mix.MAX_GAIN_DB
+
+
+def test_a_limiter_only_when_the_gain_would_clip() -> None:
+    assert "acompressor" not in mix.mix_graph(mix.Loudness(-20.0, -9.0))
+    assert "acompressor" in mix.mix_graph(mix.Loudness(-20.0, -3.0))
