@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+
+from tests.local_http import LocalServer, send_json
 
 
 @dataclass(frozen=True)
@@ -19,49 +20,23 @@ class Received:
     body: bytes
 
 
-class WebhookServer:
-    """Serves on 127.0.0.1 at a free port from construction until `close()`; answers 200
-    unless told to fail."""
+class WebhookServer(LocalServer):
+    """Records every request; answers 200 unless told to fail."""
+
+    path = "/hooks/dub"
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
-        self._fail_left = 0
-        self._status = 500
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/dub"
+        super().__init__(_handler_for(self))
 
     def fail(self, times: int = 1, status: int = 500) -> None:
         """Answer `status` to the next `times` requests (-1: until `recover()`)."""
-        with self._lock:
-            self._fail_left, self._status = times, status
-
-    def recover(self) -> None:
-        with self._lock:
-            self._fail_left = 0
+        super().fail(times, status)
 
     def record(self, received: Received) -> int:
         """Keep the request; the status to answer."""
-        with self._lock:
-            self.requests.append(received)
-            if self._fail_left == 0:
-                return 200
-            if self._fail_left > 0:
-                self._fail_left -= 1
-            return self._status
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        self.requests.append(received)
+        return self.failure() or 200
 
 
 def _handler_for(server: WebhookServer) -> type[BaseHTTPRequestHandler]:
@@ -71,12 +46,7 @@ def _handler_for(server: WebhookServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
             status = server.record(Received(self.path, headers, body))
-            data = b"{}" if status < 300 else b'{"error": "failing on purpose"}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, {} if status < 300 else {"error": "failing on purpose"})
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the tests read `requests` instead."""
