@@ -45,7 +45,8 @@ def mix_graph(measured: Loudness | None, lufs: float = TARGET_LUFS) -> str:
     mixed = (f"[0:a:0]{STEREO}[orig];[1:a:0]{STEREO},asplit=2[dub][key];"
              f"[orig][key]{DUCK}[bed];[bed][dub]amix=inputs=2:duration=first:normalize=0")
     if measured is None:
-        return f"{mixed},ebur128=peak=true,{STEREO}{MIX_LABEL}"
+        # framelog=verbose: the per-frame lines stay out of the log we read at -v info.
+        return f"{mixed},ebur128=peak=true:framelog=verbose,{STEREO}{MIX_LABEL}"
     gain = measured.gain(lufs)
     level = f",volume={gain}dB"
     if measured.true_peak + gain > TRUE_PEAK:
