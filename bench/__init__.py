@@ -1,0 +1,1 @@
+"""Benchmarks: the service against a plain sequential script (`make bench`)."""
