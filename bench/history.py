@@ -101,14 +101,22 @@ def activity_timings(events: list[HistoryEvent]) -> list[ActivityTiming]:
 
 
 def slot_wait(timing: ActivityTiming, others: list[ActivityTiming], slots: int) -> float:
-    """How long the task waited because every slot of its queue was busy when scheduled:
-    until the last of those busy activities that finished before it started."""
-    busy = [o for o in others if o is not timing and o.task_queue == timing.task_queue
-            and o.started <= timing.scheduled < o.completed]
-    if len(busy) < slots:
-        return 0.0
-    freed = [o.completed for o in busy if o.completed <= timing.started]
-    return max(0.0, max(freed, default=timing.scheduled) - timing.scheduled)
+    """How long, between being scheduled and started, the task found every slot of its queue
+    busy with other activities (a sweep over their run intervals clipped to that span)."""
+    low, high = timing.scheduled, timing.started
+    edges: list[tuple[float, int]] = []
+    for other in others:
+        if other is timing or other.task_queue != timing.task_queue:
+            continue
+        begin, end = max(other.started, low), min(other.completed, high)
+        if end > begin:
+            edges += [(begin, 1), (end, -1)]
+    waited, running, last = 0.0, 0, low
+    for moment, change in sorted(edges):
+        if running >= slots:
+            waited += moment - last
+        running, last = running + change, moment
+    return waited
 
 
 def idle_seconds(begin: float, end: float, timings: list[ActivityTiming]) -> float:

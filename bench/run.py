@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = parse_args(argv)
     found = measure(make_plan(args.quick, args.runs))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(found, indent=2) + "\n")
     print(report.markdown(found))
     print(f"\nnumbers written to {args.out}")
