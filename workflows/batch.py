@@ -148,6 +148,11 @@ class DubBatchWorkflow:
             result: DubResult = await handle
         except WorkflowAlreadyStartedError:
             self._set(item.job_id, "completed")  # dubbed before with the same settings
+        except asyncio.CancelledError:
+            # Cancelled while the child was starting or before its cancellation came back.
+            self._set(item.job_id, "failed",
+                      error=f"cancelled: {self.stop_reason or 'the batch was cancelled'}")
+            raise
         except ChildWorkflowError as err:
             stopped = self.stop_reason is not None and isinstance(err.cause, CancelledError)
             error = f"cancelled: {self.stop_reason}" if stopped else failure_text(err)

@@ -155,8 +155,10 @@ async def test_cancelling_a_batch_cancels_its_running_children(
     assert [i.state for i in progress.items] == ["failed", "failed", "pending"], progress
     for item in progress.items[:2]:
         assert item.error and "changed my mind" in item.error, item
-        desc = await env.client.get_workflow_handle(item.job_id).describe()
-        assert desc.status == WorkflowExecutionStatus.CANCELED
+        child = env.client.get_workflow_handle(item.job_id)
+        async with asyncio.timeout(60):
+            while (await child.describe()).status != WorkflowExecutionStatus.CANCELED:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
         assert not (Path(batch_worker.store) / keys.job_prefix(item.job_id)).exists()
 
 
