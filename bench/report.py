@@ -6,6 +6,7 @@ from typing import Any
 
 SCALE_TARGET = 0.8  # concurrent wall time / sequential wall time
 MEMORY_TARGET = 1.15  # 60-minute peak / 5-minute peak, per worker
+BUSY_LOAD_PER_CORE = 1.5  # above this, something besides the benchmark was running
 
 
 def peak_mib(peak: dict[str, float]) -> float:
@@ -112,10 +113,24 @@ def memory(found: dict[str, Any]) -> list[str]:
     return lines
 
 
+def busy_warning(found: dict[str, Any]) -> list[str]:
+    """A warning when the load average shows other work: the benchmark alone stays under
+    about 1.5 runnable processes per core."""
+    cores = found["machine"]["cores"] or 1
+    busy = {name: value for name, value in found["load_after"].items()
+            if value > BUSY_LOAD_PER_CORE * cores}
+    if not busy:
+        return []
+    shown = ", ".join(f"{name} {value}" for name, value in busy.items())
+    return ["", f"**Warning:** the machine was busy with other work (1-minute load average "
+            f"after: {shown}, {cores} cores); timings are unreliable, run again on an idle "
+            "machine."]
+
+
 def markdown(found: dict[str, Any]) -> str:
     m = found["machine"]
     lines = [*headline(found), *overhead(found), *scaling(found), *memory(found), "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB, {m['os']}, "
              f"Python {m['python']}, {m['ffmpeg'].split(' Copyright')[0]}. "
-             f"Benchmark took {found['bench_seconds']} s."]
+             f"Benchmark took {found['bench_seconds']} s.", *busy_warning(found)]
     return "\n".join(lines)

@@ -62,19 +62,28 @@ def build_inputs(plan: Plan) -> Inputs:
                   long=inputs.speech_input(plan.long_seconds) if plan.long_seconds else None)
 
 
-async def service_sections(plan: Plan, videos: Inputs) -> dict[str, Any]:
+def load() -> float:
+    """The 1-minute load average: other work on the machine skews every number."""
+    return round(os.getloadavg()[0], 2)
+
+
+async def service_sections(plan: Plan, videos: Inputs, loads: dict[str, float]
+                           ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-stack-"))
     service = Service(root)
     try:
         say("starting the stack: dev server, one CPU and one GPU worker")
         await service.start(cpu_slots=4, gpu_slots=1)
         found = {"service": await service_section(service, videos.main, plan.to, plan.runs)}
+        loads["service"] = load()
         found["scale"] = await scale_section(service, videos.scale, plan.to,
                                              plan.scale_gpu_slots)
+        loads["scale"] = load()
         memory_inputs = {f"{plan.main_seconds / 60:g} min": videos.main}
         if videos.long is not None and plan.long_seconds is not None:
             memory_inputs[f"{plan.long_seconds / 60:g} min"] = videos.long
         found["memory"] = await memory_section(service, memory_inputs, plan.to)
+        loads["memory"] = load()
         return found
     finally:
         await service.close()
@@ -84,9 +93,12 @@ async def service_sections(plan: Plan, videos: Inputs) -> dict[str, Any]:
 def measure(plan: Plan) -> dict[str, Any]:
     began = time.perf_counter()
     videos = build_inputs(plan)
-    found: dict[str, Any] = {"machine": machine.describe(), "plan": asdict(plan)}
+    loads = {"start": load()}
+    found: dict[str, Any] = {"machine": machine.describe(), "plan": asdict(plan),
+                             "load_after": loads}
     found["plain"] = plain_section(videos.main, plan.to, plan.runs)
-    found.update(asyncio.run(service_sections(plan, videos)))
+    loads["plain"] = load()
+    found.update(asyncio.run(service_sections(plan, videos, loads)))
     found["summary"] = report.summarize(found)
     found["bench_seconds"] = round(time.perf_counter() - began, 1)
     return found
