@@ -5,8 +5,8 @@ For every activity, (ActivityTaskCompleted - ActivityTaskScheduled) minus its ow
 hand-off (Completed -> the next WorkflowTaskCompleted, when the workflow has acted on the
 result). Pick-up includes time spent waiting for a busy worker: while all of its queue's slots
 run other activities, the task simply waits (a single-slot GPU worker, say). That part is
-reported apart as the slot wait, estimated from the activities running on the same queue when
-the task was scheduled; the rest of the pick-up is the dispatch latency, and dispatch plus
+reported apart as the slot wait: the part of the pick-up during which the queue's other
+activities filled every slot; the rest of the pick-up is the dispatch latency, and dispatch plus
 hand-off is the overhead Temporal adds. The run's idle time is how long no activity was
 running at all between the workflow's start and its close: orchestration on the critical path.
 """
