@@ -65,6 +65,17 @@ def details(job: DubJob) -> str:
     return "\n".join(["| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
 
 
+def search_attributes(job: DubJob) -> TypedSearchAttributes:
+    """What a job is filtered by in the Web UI and `starter list`, as it starts."""
+    return TypedSearchAttributes([
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
+        SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
+                            list(job.target_langs)),
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
+    ])
+
+
 def start_options(job: DubJob, seconds: float | None = None) -> dict[str, Any]:
     """How every client starts a job: id policies, summary and details, search attributes,
     priority. Resubmitting attaches to a running or completed job."""
@@ -74,13 +85,7 @@ def start_options(job: DubJob, seconds: float | None = None) -> dict[str, Any]:
         "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         "execution_timeout": DEFAULT_EXECUTION_TIMEOUT,
         "static_summary": summary(job, seconds), "static_details": details(job),
-        "search_attributes": TypedSearchAttributes([
-            SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
-            SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
-            SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
-                                list(job.target_langs)),
-            SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
-        ]),
+        "search_attributes": search_attributes(job),
         "priority": Priority(priority_key=PRIORITIES[job.priority]),
         "result_type": DubResult,
     }

@@ -20,13 +20,9 @@ from typing import Literal
 from temporalio import workflow
 from temporalio.common import (
     Priority,
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import (
-    ApplicationError,
     CancelledError,
     ChildWorkflowError,
     FailureError,
@@ -35,24 +31,21 @@ from temporalio.exceptions import (
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from dubbing.client import details, search_attributes, summary
     from dubbing.contract import (
         BATCH_WORKFLOW_NAME,
         CPU_TASK_QUEUE,
         DEFAULT_EXECUTION_TIMEOUT,
         PRIORITIES,
         QUERY_BATCH_PROGRESS,
-        SA_INPUT_NAME,
-        SA_SOURCE_LANG,
-        SA_STAGE,
-        SA_TARGET_LANGS,
         WORKFLOW_NAME,
         BatchItem,
         BatchItemResult,
         BatchJob,
         BatchProgress,
-        DubJob,
         DubResult,
     )
+    from workflows.concurrency import root_cause
 
 ITEMS_PER_RUN = 200  # children started per run before continuing as new (<= ~1,800 events)
 
@@ -61,25 +54,12 @@ State = Literal["pending", "running", "completed", "failed"]
 
 def failure_text(err: BaseException) -> str:
     """The root cause of a child's failure, as the child phrased it for the user."""
-    root = err
-    while root.__cause__ is not None and not isinstance(root, ApplicationError):
-        root = root.__cause__
+    root = root_cause(err)
     if isinstance(root, CancelledError):
         return f"cancelled: {root.message}" if root.message else "cancelled"
     if isinstance(root, FailureError) and root.message:
         return root.message
     return str(root)
-
-
-def child_attributes(job: DubJob) -> TypedSearchAttributes:
-    """The search attributes `starter translate` gives a job, so batch jobs list alike."""
-    return TypedSearchAttributes([
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
-        SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
-                            list(job.target_langs)),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
-    ])
 
 
 @workflow.defn(name=BATCH_WORKFLOW_NAME)
@@ -141,9 +121,8 @@ class DubBatchWorkflow:
                 result_type=DubResult, parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
                 execution_timeout=DEFAULT_EXECUTION_TIMEOUT,
-                static_summary=f"dub {job.input_name} {job.source_lang}->"
-                f"{','.join(job.target_langs)}",
-                search_attributes=child_attributes(job),
+                static_summary=summary(job), static_details=details(job),
+                search_attributes=search_attributes(job),
                 priority=Priority(priority_key=PRIORITIES[job.priority]))
             result: DubResult = await handle
         except WorkflowAlreadyStartedError:

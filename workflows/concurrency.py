@@ -32,12 +32,18 @@ def clock(seconds: float) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def root_cause(err: BaseException) -> BaseException:
+    """The first ApplicationError down the chain of causes, or the last cause there is."""
+    root = err
+    while root.__cause__ is not None and not isinstance(root, ApplicationError):
+        root = root.__cause__
+    return root
+
+
 def user_failure(err: ActivityError) -> ApplicationError:
     """Fail the run with the root cause's message and type, so clients print one clear line."""
-    cause: BaseException | None = err
-    while cause is not None and not isinstance(cause, ApplicationError):
-        cause = cause.__cause__
-    if cause is None:
+    cause = root_cause(err)
+    if not isinstance(cause, ApplicationError):
         return ApplicationError(str(err.__cause__ or err), type="ActivityFailed",
                                 non_retryable=True)
     return ApplicationError(cause.message, type=cause.type, non_retryable=True)
