@@ -68,6 +68,9 @@ class DubJob(Frozen):
     voice: str = Field(default="auto", description="auto, espeak, piper or xtts")
     max_stretch: float = Field(default=1.3, ge=1.0, le=2.0,
                                description="cap on how much a line is sped up")
+    min_speed: float = Field(
+        default=0.85, ge=0.5, le=1.0,
+        description="floor on how much a line shorter than its speaker is slowed down")
     overflow: Literal["trim", "shift"] = Field(
         default="trim", description="a line still too long at the cap: fade it out at its "
         "slot end (trim), or let it run on and push the next lines (shift)")
@@ -99,14 +102,24 @@ class FitSummary(Frozen):
 
     segments: int = 0
     max_speed: float = 1.0
+    min_speed: float = 1.0
     mean_speed: float = 1.0
-    overflows: int = 0
+    overflows: int = Field(default=0, description="lines whose dub runs past their speech")
+    trimmed: int = Field(default=0, description="lines cut off at the next line")
     isolated: int = 0
     shifted: int = 0
     translation_fallbacks: int = 0
+    unknown_words: int = Field(default=0, description="source words left untranslated")
+    coverage: float = Field(default=1.0, description="share of source speech with dub voice")
+    uncovered_seconds: float = 0.0
     steps: dict[str, int] = Field(default_factory=dict)
     revision: int = 0
     transcription_wer: float | None = None
+    loudness_lufs: float | None = Field(default=None, description="dub track, measured")
+    true_peak_dbtp: float | None = Field(default=None, description="dub track, measured")
+    cues: int = 0
+    max_cps: float | None = Field(default=None, description="fastest target cue, chars/s")
+    cues_over_max_cps: int = 0
 
 
 class OutputSet(Frozen):

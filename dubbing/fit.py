@@ -1,22 +1,28 @@
-"""Fitting each synthesized line into its time slot: the ladder, as pure decisions.
+"""Fitting each synthesized line to its speaker's time span (isochrony), as pure decisions.
 
-1. use the room until the next line starts;  2. speak faster (re-synthesis at a higher rate,
-where the engine has one);  3. time-stretch;  4. only then the overflow policy: `trim` (fade out
-at the slot end) or `shift` (let the line run on and push the following lines, which catch up
-in later silences). Rate times stretch never exceeds the cap.
+A line's target is its source speech span: the dub starts on the speaker's onset and should end
+when the speaker stops. Longer dubs climb the ladder: 1) a faster speaking rate (re-synthesis,
+where the engine has one); 2) time-stretch; rate times stretch never passes the cap; 3) only
+then overflow: the line runs past the span into the silence before the next line, and what
+still does not fit before the next line is handled by the policy, `trim` (fade out there) or
+`shift` (push the following lines, which catch up in later silences). Shorter dubs are spoken
+slower, down to a floor, so they cover the span; what is still uncovered is reported.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Below this the difference is inaudible; avoid stretching for it.
-SPEED_EPSILON = 0.01
+# Within this share of the span a dub counts as fitting: no re-synthesis, no stretch.
+TOLERANCE = 0.04
+DEFAULT_MIN_SPEED = 0.85
 
 
 class Step(StrEnum):
     FITS = "fits"
+    SLOWER = "slower"
     RATE = "rate"
     STRETCH = "stretch"
     OVERFLOW = "overflow"
@@ -28,13 +34,17 @@ class Overflow(StrEnum):
 
 
 @dataclass(frozen=True)
-class Slot:
-    start: float
-    end: float
+class Target:
+    """The source speech span to cover, and the room until the next line starts."""
 
-    @property
-    def seconds(self) -> float:
-        return max(0.0, self.end - self.start)
+    span: float
+    room: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_speed: float = 1.3
+    min_speed: float = DEFAULT_MIN_SPEED
 
 
 @dataclass(frozen=True)
@@ -44,52 +54,59 @@ class FitDecision:
     tempo: float
     placed_seconds: float
     overflow_seconds: float
-    trimmed: bool
+    trimmed_seconds: float
 
     @property
     def speed(self) -> float:
-        """The whole speed-up of the line: speaking rate times time-stretch."""
+        """The whole speed change of the line: speaking rate times time-stretch."""
         return round(self.rate * self.tempo, 4)
 
-
-def slots(starts: list[float], window_end: float) -> list[Slot]:
-    """A line may speak from its start until the next line starts (or the window ends)."""
-    if not starts:
-        return []
-    ends = [*starts[1:], window_end]
-    return [Slot(start, max(start, end)) for start, end in zip(starts, ends, strict=True)]
+    @property
+    def trimmed(self) -> bool:
+        return self.trimmed_seconds > 0
 
 
-def speaking_rate(natural_seconds: float, room: float, max_stretch: float) -> float:
-    """Step 2: the rate to synthesize the line again at (1.0: no need)."""
-    if room <= 0 or natural_seconds <= room * (1 + SPEED_EPSILON):
+def speaking_rate(natural_seconds: float, span: float, limits: Limits) -> float:
+    """The rate to synthesize the line again at (1.0: no need): faster when the line is longer
+    than its span, slower when it is shorter, within the limits."""
+    if span <= 0 or natural_seconds <= 0:
         return 1.0
-    return round(min(max_stretch, natural_seconds / room), 4)
+    ratio = natural_seconds / span
+    if abs(ratio - 1.0) <= TOLERANCE:
+        return 1.0
+    return round(min(limits.max_speed, max(limits.min_speed, ratio)), 4)
 
 
-def decide(clip_seconds: float, room: float, max_stretch: float, *, rate: float = 1.0,
+def decide(clip_seconds: float, target: Target, limits: Limits, *, rate: float = 1.0,
            policy: Overflow = Overflow.TRIM) -> FitDecision:
-    """Place a clip synthesized at `rate` into `room` seconds without passing the cap."""
-    spoken = Step.RATE if rate > 1.0 else Step.FITS
-    if room <= 0:
+    """Place a clip synthesized at `rate` on its span without passing the limits."""
+    span, room = target.span, max(target.room, target.span)
+    spoken = Step.RATE if rate > 1.0 else Step.SLOWER if rate < 1.0 else Step.FITS
+    if span <= 0 or room <= 0:
         placed = clip_seconds if policy is Overflow.SHIFT else 0.0
         return FitDecision(Step.OVERFLOW, rate, 1.0, placed, round(clip_seconds, 4),
-                           policy is Overflow.TRIM)
-    if clip_seconds <= room:
-        return FitDecision(spoken, rate, 1.0, round(clip_seconds, 4), 0.0, False)
-    tempo = clip_seconds / room
-    if tempo <= 1 + SPEED_EPSILON:
-        return _overflow(spoken, rate, 1.0, clip_seconds, room, policy)
-    allowed = max(1.0, max_stretch / rate)
+                           round(clip_seconds - placed, 4))
+    tempo = clip_seconds / span
+    if abs(tempo - 1.0) <= TOLERANCE:
+        return FitDecision(spoken, rate, 1.0, round(clip_seconds, 4), 0.0, 0.0)
+    if tempo < 1.0:
+        slowest = min(1.0, math.ceil(limits.min_speed / rate * 1e4) / 1e4)
+        tempo = max(round(tempo, 4), slowest)
+        if tempo >= 1.0 - TOLERANCE / 4:
+            return FitDecision(spoken, rate, 1.0, round(clip_seconds, 4), 0.0, 0.0)
+        return FitDecision(Step.SLOWER, rate, tempo, round(clip_seconds / tempo, 4), 0.0, 0.0)
+    allowed = max(1.0, limits.max_speed / rate)
     if tempo <= allowed:
-        return FitDecision(Step.STRETCH, rate, round(tempo, 4), round(room, 4), 0.0, False)
-    return _overflow(Step.OVERFLOW, rate, round(allowed, 4), clip_seconds, room, policy)
+        return FitDecision(Step.STRETCH, rate, round(tempo, 4), round(span, 4), 0.0, 0.0)
+    return _overflow(rate, round(allowed, 4), clip_seconds, target, policy)
 
 
-def _overflow(step: Step, rate: float, tempo: float, clip_seconds: float, room: float,
+def _overflow(rate: float, tempo: float, clip_seconds: float, target: Target,
               policy: Overflow) -> FitDecision:
     stretched = clip_seconds / tempo
-    over = round(stretched - room, 4)
-    if policy is Overflow.SHIFT:
-        return FitDecision(step, rate, tempo, round(stretched, 4), over, False)
-    return FitDecision(step, rate, tempo, round(room, 4), over, True)
+    over = round(stretched - target.span, 4)
+    room = max(target.room, target.span)
+    if stretched <= room or policy is Overflow.SHIFT:
+        return FitDecision(Step.OVERFLOW, rate, tempo, round(stretched, 4), over, 0.0)
+    return FitDecision(Step.OVERFLOW, rate, tempo, round(room, 4), over,
+                       round(stretched - room, 4))

@@ -41,7 +41,7 @@ def group_sentences(words: list[Word], *, max_seconds: float = 12.0, pause_secon
     """Sentences over `words` (in time order): split at sentence ends and pauses, merge
     fragments into the closer neighbour, then cut pieces longer than `max_seconds`."""
     pieces = _split(words, pause_seconds)
-    pieces = _merge(pieces, max_seconds=max_seconds, max_gap=2 * pause_seconds,
+    pieces = _merge(pieces, max_seconds=max_seconds, max_gap=pause_seconds,
                     min_seconds=min_seconds, min_words=min_words)
     capped = [part for piece in pieces for part in _cap(piece, max_seconds)]
     return [_sentence(piece) for piece in capped]

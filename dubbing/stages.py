@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from dubbing.contract import DubJob, RedubRequest, TranscriptionSettings
+from dubbing.fit import DEFAULT_MIN_SPEED
 
 
 class Model(BaseModel):
@@ -67,7 +68,7 @@ class FitRecord(Model):
     synthesized_seconds: float
     speed: float
     placed_seconds: float
-    overflow_seconds: float
+    overflow_seconds: float = Field(description="how far the dub runs past the speech span")
     fitted_key: str | None
     error: str | None = Field(
         default=None, description="why the line was isolated: its slot keeps the original audio")
@@ -81,6 +82,11 @@ class FitRecord(Model):
     translation_engine: str | None = None
     translation_fallback: str | None = Field(
         default=None, description="why the offline engine stood in for the chosen provider")
+    unknown_words: list[str] = Field(
+        default_factory=list, description="source words the translator left untranslated")
+    trimmed_seconds: float = Field(default=0.0, description="cut off at the next line")
+    voice_pauses: list[tuple[float, float]] = Field(
+        default_factory=list, description="pauses inside the fitted dub, from its start")
 
 
     @property
@@ -141,8 +147,9 @@ class SynthesizeInput(Model):
     strict: bool = False
     segments_key: str | None = Field(default=None, description="slots and speaker reference")
     audio_key: str | None = Field(default=None, description="for the speaker reference")
-    window_end: float | None = Field(default=None, description="end of the last line's slot")
+    window_end: float | None = Field(default=None, description="end of the last line's room")
     max_stretch: float = 1.3
+    min_speed: float = DEFAULT_MIN_SPEED
     lines: list[int] | None = Field(default=None, description="voice only these lines again")
     revision: int = 0
 
@@ -156,6 +163,7 @@ class FitInput(Model):
     clips_key: str
     max_stretch: float
     overflow: str = "trim"
+    min_speed: float = DEFAULT_MIN_SPEED
 
 
 class RenderInput(Model):

@@ -223,7 +223,8 @@ class DubVideoWorkflow:
             SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
                             target_lang=lang, voice=job.voice, strict=job.strict,
                             segments_key=transcript.segments_key, audio_key=self.audio_key,
-                            window_end=window.end, max_stretch=job.max_stretch),
+                            window_end=window.end, max_stretch=job.max_stretch,
+                            min_speed=job.min_speed),
             limit=p.window_timeout(window.end - window.start),
             summary=f"synthesize {span} {lang}")
         self.tracker.advance("synthesize")
@@ -233,7 +234,7 @@ class DubVideoWorkflow:
             FitInput(job_id=self.job_id, window=window, target_lang=lang,
                      segments_key=transcript.segments_key, texts_key=texts_key,
                      clips_key=clips_key, max_stretch=job.max_stretch,
-                     overflow=job.overflow),
+                     overflow=job.overflow, min_speed=job.min_speed),
             limit=p.window_timeout(window.end - window.start), retry=p.MEDIA_RETRY,
             summary=f"fit {span} {lang}")
         self.tracker.advance("fit")

@@ -40,14 +40,16 @@ async def redub_line(job_id: str, job: DubJob, windows: list[Window], fit_keys: 
               SynthesizeInput(job_id=job_id, window_index=w.index, texts_key=texts_key,
                               target_lang=lang, voice=job.voice, strict=True,
                               segments_key=segments_key, audio_key=keys.audio_key(job_id),
-                              window_end=w.end, max_stretch=job.max_stretch, lines=[line.line],
+                              window_end=w.end, max_stretch=job.max_stretch,
+                              min_speed=job.min_speed, lines=[line.line],
                               revision=line.revision),
               limit=p.SHORT, heartbeat=heartbeat,
               summary=f"synthesize line {request.index} {lang} r{line.revision}")
     await cpu("fit_segments",
               FitInput(job_id=job_id, window=w, target_lang=lang, segments_key=segments_key,
                        texts_key=texts_key, clips_key=keys.clips_key(job_id, w.index, lang),
-                       max_stretch=job.max_stretch, overflow=job.overflow),
+                       max_stretch=job.max_stretch, overflow=job.overflow,
+                       min_speed=job.min_speed),
               limit=p.window_timeout(w.end - w.start), retry=p.MEDIA_RETRY,
               heartbeat=heartbeat, summary=f"fit window {w.index} {lang}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from dubbing import onsets
 from dubbing.engines import models
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
+from dubbing.media.audio import ASR_RATE
 from dubbing.sentences import Word, group_sentences
 
 BUNDLED_MODEL = "tiny.en"
@@ -19,6 +22,10 @@ SEED = 1234
 
 # On a GPU, lines of a chunk are decoded in batches of this size.
 GPU_BATCH = 16
+# A segment repeating the one before is a loop when it starts this much inside it...
+LOOP_OVERLAP = 0.1
+# ...or when less than this share of its span holds speech.
+LOOP_MIN_SPEECH = 0.3
 
 
 @dataclass(frozen=True)
@@ -95,25 +102,41 @@ def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, la
                beam_size: int, max_seconds: float = 12.0) -> Iterator[RecognizedLine]:
     """Yield sentence-like lines in absolute time, clamped to [offset, limit].
 
-    Whisper's segments are regrouped from word timestamps into sentences (split at sentence
-    ends and pauses, fragments merged, at most `max_seconds` long), which is what translation
-    and fitting need. Decoding is repeatable: no sampling fallback, a fixed seed, and no
-    conditioning on earlier text (which also stops the loops temperature 0 can fall into).
+    Word timestamps are first moved onto the speech the audio really holds (`onsets`), so a
+    line starts and ends on its speaker and pauses are seen; then words are regrouped into
+    sentences (split at sentence ends and pauses, fragments merged, at most `max_seconds`
+    long), which is what translation and fitting need. Decoding is repeatable: no sampling
+    fallback, a fixed seed, and no conditioning on earlier text.
     """
-    words = [w for w in _words(model, audio, language=language, beam_size=beam_size)
+    runs = onsets.speech_runs(audio, ASR_RATE)
+    heard = [w for w in _words(model, audio, language=language, beam_size=beam_size, runs=runs)
              if w.text.strip()]
-    previous = ""
+    words = onsets.align_words(heard, runs)
     for sentence in group_sentences(words, max_seconds=max_seconds):
         text = " ".join(sentence.text.split())
         start = min(limit, offset + sentence.start)
         end = min(limit, offset + sentence.end)
-        if not text or text == previous or end - start < 0.05:
-            continue
-        previous = text
-        yield RecognizedLine(round(start, 3), round(end, 3), text)
+        if text and end - start >= 0.05:
+            yield RecognizedLine(round(start, 3), round(end, 3), text)
 
 
-def _words(model: Any, audio: np.ndarray, *, language: str, beam_size: int) -> Iterator[Word]:
+def is_loop(text: str, start: float, end: float, previous: tuple[str, float] | None,
+            runs: list[onsets.Run], duration: float) -> bool:
+    """A decoder loop, not speech said again: the same text as the segment before, over
+    overlapping or impossible times, or over audio that holds (almost) no speech."""
+    if previous is None or _plain(text) != _plain(previous[0]):
+        return False
+    if start < previous[1] - LOOP_OVERLAP or end <= start or start >= duration:
+        return True
+    return onsets.speech_share(runs, start, min(end, duration)) < LOOP_MIN_SPEECH
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+
+
+def _words(model: Any, audio: np.ndarray, *, language: str, beam_size: int,
+           runs: list[onsets.Run]) -> Iterator[Word]:
     import ctranslate2
 
     ctranslate2.set_random_seed(SEED)
@@ -127,10 +150,12 @@ def _words(model: Any, audio: np.ndarray, *, language: str, beam_size: int) -> I
             audio, batch_size=GPU_BATCH, **options)
     else:
         segments, _ = model.transcribe(audio, **options)
-    last = ""
+    duration = len(audio) / ASR_RATE
+    previous: tuple[str, float] | None = None
     for seg in segments:
-        if seg.text.strip() == last:  # a repeated segment: the decoder looped
+        text = seg.text.strip()
+        if is_loop(text, float(seg.start), float(seg.end), previous, runs, duration):
             continue
-        last = seg.text.strip()
+        previous = (text, float(seg.end))
         for w in seg.words or []:
             yield Word(float(w.start), float(w.end), w.word)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 from typing import Any, Protocol
@@ -36,11 +37,13 @@ NO_FALLBACK = ("", "none")
 
 class Translator(Protocol):
     """`used` names the engine that produced the last batch; `fallback_reason` says why it
-    is not the requested one (None when it is)."""
+    is not the requested one (None when it is); `unknown_words` lists, per line of the last
+    batch, the words it could not translate (left in the source language)."""
 
     name: str
     used: str
     fallback_reason: str | None
+    unknown_words: list[list[str]]
 
     def translate(self, texts: list[str]) -> list[str]: ...
 
@@ -65,6 +68,19 @@ def apertium_modes() -> set[str]:
     return {line.strip() for line in out.splitlines() if line.strip()}
 
 
+# Apertium marks what it could not do: *unknown word, #generation error, @transfer error.
+_MARKED = re.compile(r"[*#@]([^\W\d_][\w'\-]*)")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?\u2026)\]\u00bb])")
+
+
+def unmark(line: str) -> tuple[str, list[str]]:
+    """Apertium's output line without its marks, whitespace normalised, and the marked words."""
+    words = _MARKED.findall(line)
+    text = _MARKED.sub(lambda m: m.group(1), line)
+    text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(text.split()))
+    return text, words
+
+
 class Apertium:
     name = "apertium"
     used: str = "apertium"
@@ -79,16 +95,22 @@ class Apertium:
                 "or choose another translator"
             )
         self.mode = mode
+        self.unknown_words: list[list[str]] = []
 
     def translate(self, texts: list[str]) -> list[str]:
-        """One process for the whole batch: Apertium keeps one output line per input line."""
+        """One process for the whole batch: Apertium keeps one output line per input line.
+
+        It runs without `-u`, so the marks of words it could not translate come back; they
+        are stripped from the text and kept in `unknown_words`."""
         lines = [" ".join(t.split()) for t in texts]
-        out = run_tool(["apertium", "-u", self.mode], what="apertium",
+        out = run_tool(["apertium", self.mode], what="apertium",
                        input_text="\n".join(lines) + "\n", timeout=600).stdout
         result = out.split("\n")[: len(lines)] if lines else []
         if len(result) != len(lines):
             raise ToolError(f"apertium returned {len(result)} lines for {len(lines)}")
-        return [r.strip() for r in result]
+        unmarked = [unmark(r) for r in result]
+        self.unknown_words = [words for _, words in unmarked]
+        return [text for text, _ in unmarked]
 
 
 def _short(exc: BaseException) -> str:
@@ -129,6 +151,7 @@ class DeepTranslator:
         settings = settings or Settings()
         self.name = self.used = provider
         self.fallback_reason: str | None = None
+        self.unknown_words: list[list[str]] = []
         self._impl = _provider_client(provider, source, target)
         self._breaker = get_breaker(provider, settings.breaker_failures,
                                     settings.breaker_reset_seconds)
@@ -145,6 +168,7 @@ class DeepTranslator:
         except Exception as exc:
             raise ProviderError(f"{self.name} translation failed: {exc}",
                                 f"{self.name} failed: {_short(exc)}") from exc
+        self.unknown_words = [[] for _ in texts]
         return [str(t or "") for t in out]
 
     def _breaker_error(self, exc: pybreaker.CircuitBreakerError) -> ProviderError:
@@ -166,6 +190,7 @@ class ResilientTranslator:
                  settings: Settings) -> None:
         self.name = self.used = provider.name
         self.fallback_reason: str | None = None
+        self.unknown_words: list[list[str]] = []
         self._provider = provider
         self._fallback_name = fallback
         self._pair = (source, target)
@@ -178,6 +203,7 @@ class ResilientTranslator:
         except ProviderError as exc:
             return self._fall_back(texts, exc)
         self.used, self.fallback_reason = self._provider.name, None
+        self.unknown_words = self._provider.unknown_words
         return out
 
     def _fall_back(self, texts: list[str], failure: ProviderError) -> list[str]:
@@ -191,6 +217,7 @@ class ResilientTranslator:
                                    f"{exc.message}") from failure
         log.warning("translated %d lines with %s: %s", len(texts), name, failure.reason)
         self.used, self.fallback_reason = self._fallback.used, failure.reason
+        self.unknown_words = self._fallback.unknown_words
         return out
 
 

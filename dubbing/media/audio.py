@@ -40,6 +40,40 @@ def wav_seconds(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
+def trim_silence(path: Path, floor_db: float = -40.0, margin: float = 0.02) -> float:
+    """Cut the silence before and after the voice of a 16-bit mono WAV, in place; return the
+    length left. Synthesizers pad their clips (espeak-ng about 0.3 s at the end), and a clip
+    placed on a speaker's onset must start speaking there."""
+    with wave.open(str(path), "rb") as wav:
+        params = wav.getparams()
+        if params.sampwidth != 2 or params.nchannels != 1:
+            return params.nframes / params.framerate
+        samples = np.frombuffer(wav.readframes(params.nframes), dtype=np.int16)
+    rate = params.framerate
+    hop = max(1, rate // 100)
+    frames = samples[: len(samples) // hop * hop].astype(np.float64).reshape(-1, hop)
+    if frames.size == 0:
+        return len(samples) / rate
+    level = 10 * np.log10(np.mean(np.square(frames / 32768.0), axis=1) + 1e-12)
+    loud = np.flatnonzero(level > max(floor_db, float(level.max()) - 45.0))
+    if loud.size == 0:
+        return len(samples) / rate
+    first = max(0, loud[0] * hop - round(margin * rate))
+    last = min(len(samples), (loud[-1] + 1) * hop + round(margin * rate))
+    with wave.open(str(path), "wb") as out:
+        out.setparams(params)
+        out.writeframes(samples[first:last].tobytes())
+    return (last - first) / rate
+
+
+def read_pcm(path: Path) -> tuple[np.ndarray, int]:
+    """A 16-bit mono WAV as float32 samples in [-1, 1], and its rate."""
+    with wave.open(str(path), "rb") as wav:
+        rate = wav.getframerate()
+        frames = wav.readframes(wav.getnframes())
+    return np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768.0, rate
+
+
 def write_excerpt(path: Path, dest: Path, start: float, end: float) -> None:
     """Copy [start, end) of a 16-bit mono WAV into a WAV of its own."""
     with wave.open(str(path), "rb") as wav:

@@ -1,69 +1,149 @@
-"""The dub mix: the original audio ducked under the dub, loudness-normalised (EBU R128).
+"""The dub mix: the original audio ducked across each dubbed line's source speech, the dub voice
+loudness-normalised on top, peaks limited.
 
-Two passes over the audio only: the first measures the mix (`ebur128`: integrated loudness and
-true peak), the second (inside the mux) applies one gain to the whole track, so it lands on the
-target without the pumping of a dynamic normaliser; a fast peak compressor is added only when
-that gain would push the peaks past the ceiling. This is what `loudnorm` does in linear mode,
-at a third of its cost (it upsamples to 192 kHz in both passes).
+The ducking follows the source speech, not the dub: every dubbed line's speech span (with short
+attack and release margins) is lowered by `DUCK_DB`, so the original speaker is never heard
+inside a line, even where the dub is shorter than the speaker; music and effects between lines
+keep their level. The bed is never amplified. Loudness (EBU R128): the voice alone is measured
+and given the gain that brings it to the target, then the mix is measured once and the whole
+mix lowered by what it is over (a gain below 1 never lifts the bed); a look-ahead limiter, with
+its delay compensated, holds the true peak under the ceiling.
 """
 
 from __future__ import annotations
 
 import re
+import wave
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from dubbing.errors import ToolError
 from dubbing.media.tools import Beat, require, run_tool
 
 MIX_RATE = 48000
 TARGET_LUFS = -16.0
-TRUE_PEAK = -1.5
-# Silence measures as -70 LUFS; never amplify a quiet mix by more than this.
-MAX_GAIN_DB = 30.0
-# The dub keys a compressor on the original: about -15 dB under speech, back up in ~0.3 s.
-DUCK = "sidechaincompress=threshold=0.015:ratio=12:attack=15:release=300:knee=4"
+TRUE_PEAK = -1.0
+# The limiter works on samples; the margin covers peaks between samples and the AAC encoder.
+LIMIT_DB = TRUE_PEAK - 1.5
+# A quiet voice is lifted by at most this much.
+MAX_VOICE_GAIN_DB = 24.0
+DUCK_DB = -20.0
+ATTACK, ATTACK_LEAD = 0.05, 0.08  # the ramp down ends ATTACK_LEAD - ATTACK before the onset
+RELEASE, RELEASE_LAG = 0.2, 0.1  # the ramp up starts RELEASE_LAG after the speech ends
+ENVELOPE_RATE = 1000
 MIX_LABEL = "[mix]"
 STEREO = f"aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
+# Mono is played on both speakers at its own level (ffmpeg's default upmix would lower it 3 dB).
+MONO_TO_STEREO = f"aresample={MIX_RATE},pan=stereo|c0=c0|c1=c0,aformat=sample_fmts=fltp"
+_METER = "ebur128=peak=true:framelog=verbose"  # per-frame lines stay out of the -v info log
 
 
 @dataclass(frozen=True)
 class Loudness:
-    """What the measuring pass found: integrated loudness (LUFS) and true peak (dBTP)."""
+    """What a measuring pass found: integrated loudness (LUFS) and true peak (dBTP)."""
 
     integrated: float
     true_peak: float
 
-    def gain(self, lufs: float = TARGET_LUFS) -> float:
-        return round(min(MAX_GAIN_DB, lufs - self.integrated), 2)
+
+@dataclass(frozen=True)
+class Levels:
+    """The gains of the final mix, in dB: the voice's, and the whole mix's (never above 0)."""
+
+    voice: float
+    master: float = 0.0
 
 
-def mix_graph(measured: Loudness | None, lufs: float = TARGET_LUFS) -> str:
-    """Input 0 is the source, input 1 the dub track; the result is labelled [mix].
-
-    Without a measurement the graph ends in the loudness meter (the first pass)."""
-    mixed = (f"[0:a:0]{STEREO}[orig];[1:a:0]{STEREO},asplit=2[dub][key];"
-             f"[orig][key]{DUCK}[bed];[bed][dub]amix=inputs=2:duration=first:normalize=0")
-    if measured is None:
-        # framelog=verbose: the per-frame lines stay out of the log we read at -v info.
-        return f"{mixed},ebur128=peak=true:framelog=verbose,{STEREO}{MIX_LABEL}"
-    gain = measured.gain(lufs)
-    level = f",volume={gain}dB"
-    if measured.true_peak + gain > TRUE_PEAK:
-        ceiling = 10 ** (TRUE_PEAK / 20)
-        # A fast compressor above the ceiling: no look-ahead, so the track is not delayed.
-        level += f",acompressor=threshold={ceiling:.4f}:ratio=20:attack=0.1:release=50:knee=1"
-    return f"{mixed}{level},{STEREO}{MIX_LABEL}"
+def voice_gain(voice: Loudness, lufs: float = TARGET_LUFS) -> float:
+    if voice.integrated <= -69.0:
+        return 0.0  # no voice at all: nothing to normalise
+    return round(min(MAX_VOICE_GAIN_DB, lufs - voice.integrated), 2)
 
 
-def measure(source: Path, dub: Path, lufs: float = TARGET_LUFS,
-            beat: Beat | None = None) -> Loudness:
-    """First pass: decode the source's audio and the dub, mix, and measure the loudness."""
-    args = [require("ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner", "-v", "info",
-            "-i", str(source), "-i", str(dub), "-filter_complex", mix_graph(None, lufs),
-            "-map", MIX_LABEL, "-vn", "-f", "null", "-"]
-    stderr = run_tool(args, what="ffmpeg loudness", timeout=6 * 3600, beat=beat).stderr
-    return parse_ebur128(stderr)
+def settle(voice_db: float, mixed: Loudness, lufs: float = TARGET_LUFS) -> Levels:
+    """Final gains from the mix measured with `voice_db`: lower the whole mix by what it is
+    over; when it is under, lift only the voice."""
+    if mixed.integrated <= -69.0:
+        return Levels(voice_db)
+    over = round(lufs - mixed.integrated, 2)
+    if over < 0:
+        return Levels(voice_db, over)
+    return Levels(round(min(MAX_VOICE_GAIN_DB, voice_db + over), 2))
+
+
+def write_duck_envelope(dest: Path, duration: float, spans: Iterable[tuple[float, float]],
+                        depth_db: float = DUCK_DB) -> None:
+    """The original's gain over time as a 1 kHz WAV: 1 outside lines, `depth_db` inside each
+    source speech span, with linear ramps (a second longer than the media, so the product
+    never ends early)."""
+    count = round((duration + 1.0) * ENVELOPE_RATE)
+    gain = np.ones(count, dtype=np.float64)
+    low = 10 ** (depth_db / 20)
+    t = np.arange(count) / ENVELOPE_RATE
+    for start, end in spans:
+        a0, a1 = start - ATTACK_LEAD, start - ATTACK_LEAD + ATTACK
+        r0, r1 = end + RELEASE_LAG, end + RELEASE_LAG + RELEASE
+        first, last = max(0, int(a0 * ENVELOPE_RATE)), min(count, int(r1 * ENVELOPE_RATE) + 1)
+        if first >= last:
+            continue
+        seg = t[first:last]
+        ramp = np.maximum(np.clip((a1 - seg) / ATTACK, 0, 1), np.clip((seg - r0) / RELEASE, 0, 1))
+        gain[first:last] = np.minimum(gain[first:last], low + (1 - low) * ramp)
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(ENVELOPE_RATE)
+        out.writeframes(np.round(gain * 32767).astype(np.int16).tobytes())
+
+
+def mix_graph(levels: Levels, audio_track: int = 0, *, mono: bool = False,
+              meter: bool = False) -> str:
+    """Inputs: 0 the source (`mono`: one channel), 1 the dub voice, 2 the duck envelope; the
+    result is [mix].
+
+    With `meter` the graph ends in the loudness meter instead of the master gain and limiter
+    (the measuring pass)."""
+    original = MONO_TO_STEREO if mono else STEREO
+    graph = (f"[0:a:{audio_track}]{original}[orig];"
+             f"[2:a:0]aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo[env];"
+             f"[orig][env]amultiply[bed];[1:a:0]{MONO_TO_STEREO},volume={levels.voice}dB[dub];"
+             f"[bed][dub]amix=inputs=2:duration=first:normalize=0")
+    if meter:
+        return f"{graph},{_METER},{STEREO}{MIX_LABEL}"
+    limit = 10 ** (LIMIT_DB / 20)
+    return (f"{graph},volume={levels.master}dB,"
+            f"alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true,"
+            f"{STEREO}{MIX_LABEL}")
+
+
+def measure_voice(dub: Path, beat: Beat | None = None) -> Loudness:
+    """The dub voice alone, as it will sit in the stereo mix."""
+    return _measure(["-i", str(dub), "-af", f"{MONO_TO_STEREO},{_METER}", "-f", "null", "-"],
+                    beat)
+
+
+def measure_mix(source: Path, dub: Path, envelope: Path, levels: Levels, *,
+                audio_track: int = 0, mono: bool = False, beat: Beat | None = None) -> Loudness:
+    """Decode the source, duck it, mix the voice at `levels.voice`, and measure."""
+    graph = mix_graph(levels, audio_track, mono=mono, meter=True)
+    return _measure(["-i", str(source), "-i", str(dub), "-i", str(envelope),
+                     "-filter_complex", graph, "-map", MIX_LABEL, "-vn", "-f", "null", "-"],
+                    beat)
+
+
+def measure_track(video: Path, beat: Beat | None = None) -> Loudness:
+    """The first audio track of a finished file, as a viewer gets it."""
+    return _measure(["-i", str(video), "-map", "0:a:0", "-af", _METER, "-f", "null", "-"],
+                    beat)
+
+
+def _measure(args: list[str], beat: Beat | None) -> Loudness:
+    full = [require("ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner", "-v", "info", *args]
+    return parse_ebur128(run_tool(full, what="ffmpeg loudness", timeout=6 * 3600,
+                                  beat=beat).stderr)
 
 
 def parse_ebur128(stderr: str) -> Loudness:

@@ -30,7 +30,7 @@ MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "opus", "alac", "flac"}
 def fit_clip_args(source: Path, dest: Path, decision: FitDecision) -> list[str]:
     """Stretch (atempo), resample to the dub rate and, when it overflows, trim with a fade."""
     filters = []
-    if decision.tempo > 1.0:
+    if decision.tempo != 1.0:
         filters.append(f"atempo={decision.tempo:.4f}")
     filters.append(f"aresample={DUB_RATE}")
     if decision.trimmed:
@@ -87,15 +87,17 @@ class Subtitles:
 
 def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lang: str,
              video_codec: str | None, audio_codec: str, mix: str | None = None,
-             subtitles: Subtitles | None = None) -> list[str]:
+             subtitles: Subtitles | None = None, envelope: Path | None = None) -> list[str]:
     """Video copied bit for bit, dub as default first audio track, original audio second.
 
-    `mix` is a filter graph over (video, dub) whose output `[mix]` becomes the dub track;
-    without it the dub track is used as it is. Burning subtitles re-encodes the video.
+    `mix` is a filter graph over (video, dub[, envelope]) whose output `[mix]` becomes the dub
+    track; without it the dub track is used as it is. Burning subtitles re-encodes the video.
     """
     mode = subtitles.mode if subtitles is not None else SubtitleMode.NONE
     burn = mode is SubtitleMode.BURN and video_codec is not None
     args = ["-i", str(video), "-i", str(dub)]
+    if envelope is not None:
+        args += ["-i", str(envelope)]
     if subtitles is not None and mode is SubtitleMode.EMBED:
         args += embed_inputs(subtitles.target_srt, subtitles.source_srt)
     graphs = [g for g in (mix, burn_graph(subtitles.target_srt) if burn and subtitles else None)
@@ -117,6 +119,6 @@ def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lan
         "-disposition:a:0", "default", "-disposition:a:1", "0",
     ]
     if mode is SubtitleMode.EMBED:
-        args += embed_maps(2, target_lang, source_lang)
+        args += embed_maps(3 if envelope is not None else 2, target_lang, source_lang)
     args += ["-movflags", "+faststart", "-f", "mp4", str(dest)]
     return ffmpeg(*args)

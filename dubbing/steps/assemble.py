@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from dubbing import keys
@@ -12,11 +13,15 @@ from dubbing.contract import FitSummary, OutputSet
 from dubbing.media import mix, render
 from dubbing.media.subs import SubtitleMode
 from dubbing.media.tools import run_tool
-from dubbing.report import build_report
+from dubbing.report import Delivered, build_report
 from dubbing.stages import FitRecord, RenderInput
 from dubbing.steps import Beat
 from dubbing.storage import Store
-from dubbing.subtitles import Cue, to_srt, to_vtt
+from dubbing.subtitles import Cue, Line, layout, to_srt, to_vtt
+
+# How long a cue may stay up after its speech for reading: the dub's cues end with the dub.
+SOURCE_HOLD = 0.8
+TARGET_HOLD = 0.4
 
 
 def load_records(store: Store, fit_keys: list[str]) -> list[FitRecord]:
@@ -27,40 +32,58 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     records = load_records(store, inp.fit_keys)
     out = {kind: keys.output_key(inp.job_id, kind, inp.source_lang, inp.target_lang)
            for kind in keys.OUTPUT_FILES}
-    dub = scratch / "dub.wav"
+    dub, envelope = scratch / "dub.wav", scratch / "duck.wav"
     with ExitStack() as stack:
         placements = _placements(store, scratch, records, stack)
         render.write_dub_track(dub, inp.media.duration, placements)
+    mix.write_duck_envelope(envelope, inp.media.duration,
+                            [(r.start, r.end) for r in records if r.fitted_key is not None])
     beat("dub track")
-    subtitles = _write_subtitles(store, scratch, records, out, inp)
+    cues = _write_subtitles(store, scratch, records, out, inp)
     video = scratch / "dub.mp4"
-    info = inp.media
     with store.open_local(inp.input_key, scratch) as source:
-        loudness = mix.measure(source, dub, beat=beat)
-        beat("measured")
-        run_tool(render.mux_args(source, dub, video, target_lang=inp.target_lang,
-                                 source_lang=inp.source_lang, video_codec=info.video_codec,
-                                 audio_codec=info.audio_codec, mix=mix.mix_graph(loudness),
-                                 subtitles=subtitles),
+        mono = inp.media.channels == 1
+        levels = _levels(source, dub, envelope, mono, beat)
+        run_tool(render.mux_args(source, dub, video, envelope=envelope,
+                                 target_lang=inp.target_lang, source_lang=inp.source_lang,
+                                 video_codec=inp.media.video_codec,
+                                 audio_codec=inp.media.audio_codec,
+                                 mix=mix.mix_graph(levels, mono=mono),
+                                 subtitles=cues.files),
                  what="ffmpeg mux", timeout=6 * 3600, beat=beat)
     beat("muxed")
+    heard = mix.measure_track(video, beat=beat)
     store.put_file(out["mp4"], video)
     ref_key = inp.job.reference_key if inp.job else None
     reference = store.get_bytes(ref_key).decode("utf-8", "replace") if ref_key else None
-    report = build_report(inp, records, reference)
+    report = build_report(inp, records, reference, Delivered(heard, cues.target))
     store.put_json(keys.manifest_key(inp.job_id, inp.target_lang), inp.model_dump(mode="json"))
     store.put_bytes(out["report"], json.dumps(report, ensure_ascii=False, indent=2).encode())
     return OutputSet(target_lang=inp.target_lang, keys=out,
                      summary=FitSummary.model_validate(report["summary"]))
 
 
+def _levels(source: Path, dub: Path, envelope: Path, mono: bool, beat: Beat) -> mix.Levels:
+    """Voice to the target loudness, then the whole mix lowered by what it is over."""
+    voice = mix.voice_gain(mix.measure_voice(dub, beat=beat))
+    measured = mix.measure_mix(source, dub, envelope, mix.Levels(voice), mono=mono, beat=beat)
+    beat("measured")
+    return mix.settle(voice, measured)
+
+
+@dataclass(frozen=True)
+class WrittenCues:
+    files: render.Subtitles
+    target: list[Cue]
+
+
 def _write_subtitles(store: Store, scratch: Path, records: list[FitRecord],
-                     out: dict[str, str], inp: RenderInput) -> render.Subtitles:
-    """Store both languages' SRT and VTT; keep the SRTs at hand for the container."""
-    source_cues = [Cue(r.start, r.end, r.source_text) for r in records]
-    target_cues = [Cue(r.placed_from, max(r.placed_from + r.placed_seconds,
-                                          min(r.end, r.slot_end)), r.target_text)
-                   for r in records]
+                     out: dict[str, str], inp: RenderInput) -> WrittenCues:
+    """Store both languages' SRT and VTT; keep the SRTs at hand for the container.
+
+    Source cues follow the source speech; target cues follow the dub voice."""
+    source_cues = layout([Line(r.start, r.end, r.source_text) for r in records], SOURCE_HOLD)
+    target_cues = layout([_dub_line(r) for r in records], TARGET_HOLD)
     files = render.Subtitles(SubtitleMode(inp.job.subtitles if inp.job else "none"),
                              scratch / "target.srt", scratch / "source.srt")
     files.target_srt.write_text(to_srt(target_cues), encoding="utf-8")
@@ -69,7 +92,16 @@ def _write_subtitles(store: Store, scratch: Path, records: list[FitRecord],
     store.put_bytes(out["source_vtt"], to_vtt(source_cues).encode())
     store.put_file(out["target_srt"], files.target_srt)
     store.put_bytes(out["target_vtt"], to_vtt(target_cues).encode())
-    return files
+    return WrittenCues(files, target_cues)
+
+
+def _dub_line(r: FitRecord) -> Line:
+    """Where the dub of a line is heard; an isolated line keeps the source speech's times."""
+    if r.fitted_key is None or r.placed_seconds <= 0:
+        return Line(r.start, r.end, r.target_text)
+    start = r.placed_from
+    return Line(start, start + r.placed_seconds, r.target_text,
+                [(start + a, start + b) for a, b in r.voice_pauses])
 
 
 def _placements(store: Store, scratch: Path, records: list[FitRecord],

@@ -1,9 +1,10 @@
-"""Fitting a window's synthesized lines into their slots (steps 3 and 4 of the fit ladder).
+"""Fitting a window's synthesized lines onto their speakers' spans (the rest of the ladder).
 
-Lines are placed in order. With the `shift` policy a line that still overflows at the cap runs
-on and pushes the following lines, which start as soon as it ends and catch up in the next
-silence; the last line of a window is always trimmed at the window's end, so no push ever
-crosses into the next window unrecorded.
+Lines are placed in order, each on its speaker's onset. A line longer than its span at the cap
+runs on into the silence before the next line; with the `shift` policy what still does not fit
+pushes the following lines, which start as soon as it ends and catch up in the next silence;
+the last line of a window is always trimmed at the window's end, so no push ever crosses into
+the next window unrecorded.
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dubbing import keys
-from dubbing.fit import Overflow, decide
-from dubbing.media import render
+from dubbing import keys, onsets
+from dubbing.fit import Limits, Overflow, Target, decide
+from dubbing.media import audio, render
 from dubbing.media.tools import run_tool
 from dubbing.stages import Clip, FitInput, FitRecord, Segment
 from dubbing.steps import Beat, Done
 from dubbing.steps import text as text_step
 from dubbing.steps.redub import revisions
 from dubbing.storage import Store
+
+# A silence this long inside a dub voice is a pause a subtitle may split at.
+PAUSE_SECONDS = 0.2
+PAUSE_BELOW_PEAK_DB = 40.0
 
 
 def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
@@ -42,11 +47,13 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
                            error=clip.error, placed_start=round(start, 4),
                            translation_engine=used.get("engine"),
                            translation_fallback=used.get("fallback_reason"),
+                           unknown_words=used.get("unknown_words") or [],
                            revisions=history.get(str(i), []))
         record = record.model_copy(update={"revision": len(record.revisions)})
         if clip.key is not None:
             last = i + 1 == len(segments)
-            record = _fit_clip(store, scratch, inp, record, clip, max(0.0, slot_end - start),
+            target = Target(span=max(0.0, seg.end - start), room=max(0.0, slot_end - start))
+            record = _fit_clip(store, scratch, inp, record, clip, target,
                                Overflow.TRIM if last else policy)
         records.append(record)
         busy_until = start + record.placed_seconds
@@ -66,20 +73,31 @@ def _engines(store: Store, texts_key: str, count: int) -> list[dict[str, Any]]:
 
 
 def _fit_clip(store: Store, scratch: Path, inp: FitInput, record: FitRecord, clip: Clip,
-              room: float, policy: Overflow) -> FitRecord:
+              target: Target, policy: Overflow) -> FitRecord:
     assert clip.key is not None
-    decision = decide(clip.duration, room, inp.max_stretch, rate=clip.rate, policy=policy)
-    fitted = None
+    decision = decide(clip.duration, target, Limits(inp.max_stretch, inp.min_speed),
+                      rate=clip.rate, policy=policy)
+    fitted, pauses = None, []
     if decision.placed_seconds > 0:
         fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, record.index,
                                  record.revision)
         dest = scratch / f"fitted-{record.index:04d}.wav"
         with store.open_local(clip.key, scratch) as source:
             run_tool(render.fit_clip_args(source, dest, decision), what="ffmpeg fit")
+        pauses = voice_pauses(dest)
         store.put_file(fitted, dest)
         dest.unlink()
     return record.model_copy(update={
         "synthesized_seconds": clip.duration, "natural_seconds": clip.natural_seconds,
         "speed": decision.speed, "rate": decision.rate, "tempo": decision.tempo,
         "step": decision.step.value, "placed_seconds": decision.placed_seconds,
-        "overflow_seconds": decision.overflow_seconds, "fitted_key": fitted})
+        "overflow_seconds": decision.overflow_seconds,
+        "trimmed_seconds": decision.trimmed_seconds, "fitted_key": fitted,
+        "voice_pauses": pauses})
+
+
+def voice_pauses(path: Path) -> list[tuple[float, float]]:
+    """Pauses inside a fitted clip (seconds from its start), where subtitles may split."""
+    samples, rate = audio.read_pcm(path)
+    runs = onsets.speech_runs(samples, rate, below_peak=PAUSE_BELOW_PEAK_DB)
+    return [(round(a, 3), round(b, 3)) for a, b in onsets.pauses(runs, PAUSE_SECONDS)]

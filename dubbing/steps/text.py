@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dubbing import keys
@@ -38,8 +39,9 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
         part = [apply_glossary(s.text, inp.glossary)
                 for s in segments[len(texts):len(texts) + max(1, batch)]]
         texts += _translate_batch(translator, inp, part)
-        engines += [{"engine": translator.used,
-                     "fallback_reason": translator.fallback_reason}] * len(part)
+        unknown = _unknown(translator.unknown_words, len(part), inp.glossary)
+        engines += [{"engine": translator.used, "fallback_reason": translator.fallback_reason,
+                     "unknown_words": words} for words in unknown]
         beat({"texts": texts, "engines": engines})
     key = keys.texts_key(inp.job_id, inp.window_index, inp.target_lang)
     store.put_json(key, texts)
@@ -47,6 +49,14 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
                                      "fallback_reason": translator.fallback_reason,
                                      "lines": engines})
     return Done(key, lines=len(texts))
+
+
+def _unknown(found: list[list[str]], count: int, glossary: dict[str, str]) -> list[list[str]]:
+    """Per line the words left untranslated; a glossary's own target words are not counted
+    (they reach the translator already in the target language)."""
+    chosen = {w.lower() for value in glossary.values() for w in re.findall(r"[\w'-]+", value)}
+    lines = found if len(found) == count else [[] for _ in range(count)]
+    return [[w for w in words if w.lower() not in chosen] for words in lines]
 
 
 def _translate_batch(translator: Translator, inp: TranslateInput, part: list[str]) -> list[str]:

@@ -1,8 +1,10 @@
 """Synthesis of a window's lines, run on the GPU worker.
 
 Checkpointed after every line: a retried attempt resumes at the first line not yet stored.
-Each line gets the first two steps of the fit ladder here: its slot as it is, then, when it is
-too long and the engine can, a faster speaking rate (never past the cap).
+Each line gets the first step of the fit ladder here: when its natural length differs from its
+speaker's span and the engine can, it is synthesized again at a faster or slower speaking rate
+(within the job's limits). Clips are stored without the engine's leading and trailing silence,
+so a clip placed on a speaker's onset speaks there.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dubbing import keys
 from dubbing.engines import tts
 from dubbing.engines.reference import pick_reference
 from dubbing.errors import DubError, SegmentFailedError
-from dubbing.fit import slots, speaking_rate
+from dubbing.fit import Limits, speaking_rate
 from dubbing.media import audio
 from dubbing.stages import Clip, Segment, SynthesizeInput
 from dubbing.steps import Beat, Done
@@ -32,7 +34,7 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     texts: list[str] = store.get_json(inp.texts_key)
     segments = ([Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
                 if inp.segments_key is not None else [])
-    rooms = _rooms(segments, inp.window_end, len(texts))
+    spans = _spans(segments, len(texts))
     engine = tts.make_synthesizer(inp.voice, inp.target_lang,
                                   _reference(store, scratch, inp, segments))
     key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
@@ -40,22 +42,23 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
         clips = [Clip.model_validate(c) for c in store.get_json(key)]
         for index in inp.lines:
             clips[index] = _voice_line(store, scratch, inp, engine, index, texts[index],
-                                       rooms[index])
+                                       spans[index])
     else:
         clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
         clips = [c for c in clips if c.key is None or store.exists(c.key)]
     for index in range(len(clips), len(texts)):
-        clips.append(_voice_line(store, scratch, inp, engine, index, texts[index], rooms[index]))
+        clips.append(_voice_line(store, scratch, inp, engine, index, texts[index], spans[index]))
         beat({"clips": [c.model_dump() for c in clips]})
     store.put_json(key, [c.model_dump() for c in clips])
     voiced = [c for c in clips if c.key is not None]
     return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
 
 
-def _rooms(segments: list[Segment], window_end: float | None, count: int) -> list[float | None]:
-    if window_end is None or len(segments) != count:
+def _spans(segments: list[Segment], count: int) -> list[float | None]:
+    """Per line the length of its source speech span, the target of its dub."""
+    if len(segments) != count:
         return [None] * count
-    return [slot.seconds for slot in slots([s.start for s in segments], window_end)]
+    return [max(0.0, s.end - s.start) for s in segments]
 
 
 def _reference(store: Store, scratch: Path, inp: SynthesizeInput,
@@ -73,14 +76,14 @@ def _reference(store: Store, scratch: Path, inp: SynthesizeInput,
 
 
 def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,
-                index: int, text: str, room: float | None) -> Clip:
+                index: int, text: str, span: float | None) -> Clip:
     dest = scratch / f"clip-{index:04d}.wav"
     try:
         natural = _synthesize(engine, inp, index, text, dest, 1.0)
         rate = 1.0
-        if engine.has_rate and room is not None:
-            rate = speaking_rate(natural, room, inp.max_stretch)
-        seconds = _synthesize(engine, inp, index, text, dest, rate) if rate > 1.0 else natural
+        if engine.has_rate and span is not None:
+            rate = speaking_rate(natural, span, Limits(inp.max_stretch, inp.min_speed))
+        seconds = _synthesize(engine, inp, index, text, dest, rate) if rate != 1.0 else natural
     except Exception as exc:
         if isinstance(exc, DubError) and not exc.retryable:
             raise
@@ -108,7 +111,7 @@ def _synthesize(engine: tts.Synthesizer, inp: SynthesizeInput, index: int, text:
                                 wait=wait_exponential(multiplier=0.5, max=4)):
             with attempt:
                 engine.synthesize(text, dest, rate)
-        seconds = audio.wav_seconds(dest)
+        seconds = audio.trim_silence(dest)
         span.set_attribute("dub.audio_seconds", round(seconds, 3))
         return seconds
 

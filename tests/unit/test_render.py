@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dubbing.fit import FitDecision, Step
-from dubbing.media.mix import mix_graph
+from dubbing.media.mix import Levels, mix_graph
 from dubbing.media.render import DUB_RATE, Placement, fit_clip_args, mux_args, write_dub_track
 from dubbing.media.tools import run_tool
 
@@ -177,7 +177,8 @@ def test_dub_track_refuses_clips_not_at_48_khz(tmp_path: Path) -> None:
 def test_mux_with_a_mix_maps_the_mixed_track_first() -> None:
     args = mux_args(Path("v.mp4"), Path("d.wav"), Path("o.mp4"), target_lang="es",
                     source_lang="en", video_codec="h264", audio_codec="aac",
-                    mix=mix_graph(None))
+                    mix=mix_graph(Levels(0.0)), envelope=Path("duck.wav"))
     joined = " ".join(args)
+    assert "-i v.mp4 -i d.wav -i duck.wav" in joined
     assert "-map [mix] -map 0:a:0" in joined
-    assert "sidechaincompress" in args[args.index("-filter_complex") + 1]
+    assert "amultiply" in args[args.index("-filter_complex") + 1]

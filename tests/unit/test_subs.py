@@ -10,7 +10,6 @@ import pytest
 
 from dubbing.errors import ConfigurationError
 from dubbing.media import subs
-from dubbing.media.mix import mix_graph
 from dubbing.media.subs import (
     SubtitleMode,
     burn_graph,
@@ -65,7 +64,7 @@ def changed(before: np.ndarray, after: np.ndarray) -> float:
 
 
 def burn(media: dict[str, Path], srt: Path, out: Path) -> Path:
-    graph = f"{mix_graph(None)};{burn_graph(srt)}"
+    graph = f"[1:a:0]anull[mix];{burn_graph(srt)}"
     run_tool(ffmpeg("-i", str(media["video"]), "-i", str(media["dub"]), "-filter_complex",
                     graph, *burn_video_args(), "-map", "[mix]", "-map", "0:a:0",
                     "-c:a", "aac", "-f", "mp4", str(out)), what="burn")

@@ -192,12 +192,14 @@ def test_translate_window_records_the_engine(
     assert store.store.get_json(key) == ["Hola"]
     fell_back = {"engine": "apertium",
                  "fallback_reason": "libre failed: ServerException: ERR_INTERNAL_SERVER_ERROR"}
-    assert store.store.get_json(engine_key(key)) == {**fell_back, "lines": [fell_back]}
-    assert store.beats[-1]["engines"] == [fell_back]
+    line = {**fell_back, "unknown_words": []}
+    assert store.store.get_json(engine_key(key)) == {**fell_back, "lines": [line]}
+    assert store.beats[-1]["engines"] == [line]
     translate_window(store.store, store.inp, store.beats.append)
     assert store.store.get_json(key) == ["[es] Hello"]
     healthy = {"engine": "libre", "fallback_reason": None}
-    assert store.store.get_json(engine_key(key)) == {**healthy, "lines": [healthy]}
+    assert store.store.get_json(engine_key(key)) == {
+        **healthy, "lines": [{**healthy, "unknown_words": []}]}
 
 
 def test_a_retried_window_resumes_at_the_first_unfinished_batch(
