@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: setup debs venv up down demo test test-fast lint bench bench-quick clean
+.PHONY: setup debs venv up down demo test test-fast lint bench bench-quick quality clean
 
 setup: debs venv
 
@@ -40,6 +40,9 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python -m bench.run --quick --out .state/bench/results-quick.json
+
+quality: setup
+	$(BIN)/python -m bench.quality --out .state/quality/results.json
 
 lint: setup
 	$(BIN)/ruff check .

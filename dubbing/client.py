@@ -60,6 +60,7 @@ def details(job: DubJob) -> str:
     """The settings, as markdown for the Web UI's details pane."""
     rows = [("translator", job.translator), ("voice", job.voice),
             ("speech model", job.transcription.model), ("max stretch", f"{job.max_stretch}x"),
+            ("min speed", f"{job.min_speed}x"),
             ("overflow", job.overflow), ("subtitles", job.subtitles),
             ("priority", job.priority)]
     return "\n".join(["| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])

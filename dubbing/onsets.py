@@ -27,6 +27,7 @@ MIN_RUN = 0.08
 # The threshold lies this far over the noise floor, and never further than RANGE under speech.
 OVER_FLOOR_DB = 12.0
 RANGE_DB = 30.0
+DIGITAL_SILENCE_DB = -90.0
 # A word timestamp is trusted within this distance of the run it is moved onto.
 MAX_MOVE = 1.0
 
@@ -54,8 +55,13 @@ def frame_levels(samples: np.ndarray, rate: int) -> np.ndarray:
 
 
 def threshold(levels: np.ndarray) -> float:
-    floor = float(np.percentile(levels, 10))
-    speech = float(np.percentile(levels, 95))
+    """Between the noise floor and the speech level. Digital silence (edits, padding) is not
+    the floor: the room noise a recording opens with must not count as speech."""
+    sounding = levels[levels > DIGITAL_SILENCE_DB]
+    if sounding.size == 0:
+        return DIGITAL_SILENCE_DB
+    floor = float(np.percentile(sounding, 10))
+    speech = float(np.percentile(sounding, 95))
     return max(floor + OVER_FLOOR_DB, speech - RANGE_DB)
 
 
@@ -105,9 +111,9 @@ def align_words(words: list[Word], runs: list[Run]) -> list[Word]:
         run = runs[owner]
         start = min(max(word.start, run.start), run.end)
         end = max(min(word.end, run.end), start)
-        if i == 0 or owners[i - 1] != owner:
+        if (i == 0 or owners[i - 1] != owner) and word.start - run.start <= MAX_MOVE:
             start = run.start
-        if i + 1 == len(words) or owners[i + 1] != owner:
+        if (i + 1 == len(words) or owners[i + 1] != owner) and run.end - word.end <= MAX_MOVE:
             end = run.end
         out.append(replace(word, start=round(start, 3), end=round(max(end, start), 3)))
     return out

@@ -12,7 +12,7 @@ import typer
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from dubbing.contract import DubResult
+from dubbing.contract import DubResult, FitSummary
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from dubbing.tracing import tracer
@@ -52,13 +52,21 @@ def print_result(result: DubResult, paths: list[Path], settings: Settings,
     for output in result.outputs:
         s = output.summary
         steps = ", ".join(f"{n} {step}" for step, n in sorted(s.steps.items()))
-        out.print(f"{output.target_lang}: {s.segments} lines ({steps or 'none'}); speed max "
-                  f"{s.max_speed:.2f}x mean {s.mean_speed:.2f}x; {s.overflows} overflowing, "
-                  f"{s.shifted} shifted, {s.isolated} kept in the original", highlight=False)
+        out.print(f"{output.target_lang}: {s.segments} lines ({steps or 'none'}); speed "
+                  f"{s.min_speed:.2f}-{s.max_speed:.2f}x; speech covered {s.coverage:.0%}; "
+                  f"{s.overflows} overflowing, {s.trimmed} trimmed, {s.shifted} shifted, "
+                  f"{s.isolated} kept in the original; {s.unknown_words} untranslated "
+                  f"word{'s' if s.unknown_words != 1 else ''}{_loudness(s)}", highlight=False)
         if s.transcription_wer is not None:
             out.print(f"transcription word error rate against the reference: "
                       f"{s.transcription_wer:.1%}", highlight=False)
     out.print(f"Web UI: {link(settings, result.job_id)}", highlight=False)
+
+
+def _loudness(s: FitSummary) -> str:
+    if s.loudness_lufs is None or s.true_peak_dbtp is None:
+        return ""
+    return f"; {s.loudness_lufs:.1f} LUFS, peak {s.true_peak_dbtp:.1f} dBTP"
 
 
 async def deliver(result: DubResult, out_dir: Path, settings: Settings, started: float | None,
@@ -85,9 +93,12 @@ def translate(
     asr_model: Annotated[str, typer.Option(help="tiny.en, a model dir or a model name")
                          ] = "tiny.en",
     max_stretch: Annotated[float, typer.Option(help="largest speed-up of a line")] = 1.3,
+    min_speed: Annotated[float, typer.Option(
+        help="slowest a line shorter than its speaker is spoken (0.5-1.0)")] = 0.85,
     overflow: Annotated[Literal["trim", "shift"], typer.Option(
-        help="a line still too long at --max-stretch: 'trim' fades it out at its slot end, "
-        "'shift' lets it run on and pushes the next lines")] = "trim",
+        help="a line still too long at --max-stretch, past the silence after it: 'trim' fades "
+        "it out where the next line starts, 'shift' lets it run on and pushes the next lines")
+                        ] = "trim",
     subtitles: Annotated[Literal["none", "embed", "burn"], typer.Option(
         help="'embed' both languages' subtitles in the MP4, or 'burn' the target language's "
         "into the picture (re-encodes the video)")] = "none",
@@ -115,7 +126,8 @@ def translate(
         if reference is not None:
             check_input(reference)
         job = build_job(source, to, translator, voice, asr_model, input.name,
-                        max_stretch=max_stretch, overflow=overflow, subtitles=subtitles,
+                        max_stretch=max_stretch, min_speed=min_speed, overflow=overflow,
+                        subtitles=subtitles,
                         strict=strict, glossary=read_glossary(glossary), priority=priority,
                         webhook_url=webhook)
         settings = Settings()
