@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: setup debs venv up down demo test test-fast lint bench bench-quick quality clean
+.PHONY: setup debs venv up down demo test test-fast lint mutation bench bench-quick quality clean
 
 setup: debs venv
 
@@ -47,6 +47,13 @@ quality: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+# Mutation testing of the domain modules listed under [tool.mutmut] in pyproject.toml.
+mutation: setup
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/mutmut results
 
 clean: down
 	rm -rf .state out

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -37,10 +38,19 @@ def heartbeat(details: Any = None) -> None:
     activity.heartbeat(details)
 
 
-def checkpoint() -> Any:
-    """The details of the last heartbeat of an earlier attempt, or None on a first attempt."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def checkpoint(model: type[M]) -> M | None:
+    """The last heartbeat of an earlier attempt as `model` (details arrive as plain JSON), or
+    None on a first attempt or when the last heartbeat was not a checkpoint."""
     details = activity.info().heartbeat_details
-    return details[0] if details else None
+    if not details or not isinstance(details[0], dict):
+        return None
+    try:
+        return model.model_validate(details[0])
+    except ValidationError:
+        return None
 
 
 class ActivityBase:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.client import Client
 
+from dubbing.stages import CancelJob
+
 
 class ControlActivities:
     def __init__(self, client: Client) -> None:
         self.client = client
 
     @activity.defn(name="request_cancellation")
-    async def request_cancellation(self, workflow_id: str, reason: str) -> None:
+    async def request_cancellation(self, inp: CancelJob) -> None:
         """A workflow cannot cancel itself; asking the server makes the run end CANCELED."""
-        await self.client.get_workflow_handle(workflow_id).cancel(reason=reason)
+        await self.client.get_workflow_handle(inp.workflow_id).cancel(reason=inp.reason)
 
     def all(self) -> list:
         return [self.request_cancellation]

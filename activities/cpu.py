@@ -10,13 +10,16 @@ from dubbing import keys
 from dubbing.contract import OutputSet
 from dubbing.stages import (
     CleanupInput,
+    ExtractInput,
     FitInput,
+    ManifestRef,
     MediaInfo,
     PlanInput,
     PrepareRedubInput,
     ProbeInput,
     RedubLine,
     RenderInput,
+    TranslateCheckpoint,
     TranslateInput,
     Window,
 )
@@ -32,10 +35,10 @@ class CpuActivities(ActivityBase):
 
     @activity.defn(name="extract_audio")
     @translate_errors
-    def extract_audio(self, inp: ProbeInput, info: MediaInfo) -> str:
+    def extract_audio(self, inp: ExtractInput) -> str:
         with self.scratch() as tmp, measured("extract") as meter:
-            meter.audio_seconds = info.duration
-            return ingest.extract_audio(self.store, tmp, inp, info, heartbeat)
+            meter.audio_seconds = inp.media.duration
+            return ingest.extract_audio(self.store, tmp, inp, heartbeat)
 
     @activity.defn(name="plan_windows")
     @translate_errors
@@ -47,7 +50,8 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def translate_segments(self, inp: TranslateInput) -> str:
         with measured("translate") as meter:
-            return meter.done(text.translate_window(self.store, inp, heartbeat, checkpoint()))
+            return meter.done(text.translate_window(self.store, inp, heartbeat,
+                                                    checkpoint(TranslateCheckpoint)))
 
     @activity.defn(name="fit_segments")
     @translate_errors
@@ -70,8 +74,8 @@ class CpuActivities(ActivityBase):
 
     @activity.defn(name="load_manifest")
     @translate_errors
-    def load_manifest(self, job_id: str, lang: str) -> RenderInput:
-        return redub.load_manifest(self.store, job_id, lang)
+    def load_manifest(self, inp: ManifestRef) -> RenderInput:
+        return redub.load_manifest(self.store, inp.job_id, inp.target_lang)
 
     @activity.defn(name="cleanup_job")
     @translate_errors

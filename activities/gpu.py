@@ -6,7 +6,13 @@ from temporalio import activity
 
 from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
-from dubbing.stages import SynthesizeInput, TranscribeInput, TranscribeOutput
+from dubbing.stages import (
+    SynthesizeCheckpoint,
+    SynthesizeInput,
+    TranscribeCheckpoint,
+    TranscribeInput,
+    TranscribeOutput,
+)
 from dubbing.steps import speech, voice
 
 
@@ -15,7 +21,8 @@ class GpuActivities(ActivityBase):
     @translate_errors
     def transcribe_window(self, inp: TranscribeInput) -> TranscribeOutput:
         with self.scratch() as tmp, measured("transcribe") as meter:
-            out = speech.transcribe_window(self.store, tmp, inp, heartbeat, checkpoint())
+            out = speech.transcribe_window(self.store, tmp, inp, heartbeat,
+                                           checkpoint(TranscribeCheckpoint))
             meter.segments, meter.audio_seconds = out.count, out.decoded_seconds
             return out
 
@@ -24,7 +31,8 @@ class GpuActivities(ActivityBase):
     def synthesize_segments(self, inp: SynthesizeInput) -> str:
         with self.scratch() as tmp, measured("synthesize") as meter:
             return meter.done(
-                voice.synthesize_window(self.store, tmp, inp, heartbeat, checkpoint()))
+                voice.synthesize_window(self.store, tmp, inp, heartbeat,
+                                        checkpoint(SynthesizeCheckpoint)))
 
     def all(self) -> list:
         return [self.transcribe_window, self.synthesize_segments]

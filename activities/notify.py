@@ -9,7 +9,7 @@ from temporalio import activity
 
 from activities.base import translate_errors
 from dubbing import webhook
-from dubbing.contract import WebhookEvent
+from dubbing.stages import WebhookCall
 
 SECRET_VARIABLE = "DUB_WEBHOOK_SECRET"
 
@@ -25,9 +25,10 @@ class NotifyActivities:
 
     @activity.defn(name="notify_webhook")
     @translate_errors
-    def notify_webhook(self, url: str, event: WebhookEvent) -> int:
+    def notify_webhook(self, inp: WebhookCall) -> int:
         """POST the signed event; the receiver's HTTP status. Failures are WebhookFailed
         (retryable), WebhookRejected or Configuration (not retryable)."""
+        url, event = inp.url, inp.event
         status = webhook.deliver(url, event, self.secret(), timeout=self._timeout)
         activity.logger.info("webhook %s answered %d for %s (%s)", url, status,
                              event.job_id, event.state)

@@ -27,6 +27,7 @@ from dubbing import keys
 from dubbing.contract import DubJob, OutputSet, TranscriptionSettings
 from dubbing.engines import asr
 from dubbing.stages import (
+    ExtractInput,
     FitInput,
     MediaInfo,
     PlanInput,
@@ -98,22 +99,24 @@ def job_id_for(source: Path) -> str:
     return f"plain-{digest}"
 
 
-def prepare(run: Run, source: Path) -> tuple[ProbeInput, MediaInfo, str, list[Window]]:
-    """Store the input, probe it, extract its audio and plan the windows."""
-    ref = ProbeInput(job_id=run.job_id, input_key=keys.input_key(run.job_id),
-                     input_name=run.job.input_name)
-    run.timings.timed("upload", lambda: run.store.put_file(ref.input_key, source))
-    checked = ref.model_copy(update={"job": run.job})
+def prepare(run: Run, source: Path) -> tuple[str, MediaInfo, str, list[Window]]:
+    """Store the input, probe it, extract its audio and plan the windows; the input's key
+    comes first."""
+    job = run.job.model_copy(update={"input_key": keys.input_key(run.job_id)})
+    run.timings.timed("upload", lambda: run.store.put_file(job.input_key, source))
+    checked = ProbeInput(job_id=run.job_id, job=job)
     with run.scratch() as tmp:
         info = run.timings.timed("probe", lambda: ingest.probe_input(run.store, tmp, checked))
+    ref = ExtractInput(job_id=run.job_id, input_key=job.input_key, input_name=job.input_name,
+                       media=info)
     with run.scratch() as tmp:
         audio_key = run.timings.timed(
-            "extract", lambda: ingest.extract_audio(run.store, tmp, ref, info, no_beat))
+            "extract", lambda: ingest.extract_audio(run.store, tmp, ref, no_beat))
     plan = PlanInput(job_id=run.job_id, audio_key=audio_key, duration=info.duration,
                      window_seconds=run.job.window_seconds)
     with run.scratch() as tmp:
         windows = run.timings.timed("plan", lambda: ingest.plan(run.store, tmp, plan, no_beat))
-    return ref, info, audio_key, windows
+    return job.input_key, info, audio_key, windows
 
 
 def transcribe(run: Run, audio_key: str, window: Window) -> TranscribeOutput:
@@ -136,22 +139,24 @@ def voice_window(run: Run, audio_key: str, window: Window, transcript: Transcrib
     voiced = SynthesizeInput(
         job_id=run.job_id, window_index=window.index, texts_key=texts, target_lang=lang,
         voice=job.voice, strict=job.strict, segments_key=transcript.segments_key,
-        audio_key=audio_key, window_end=window.end, max_stretch=job.max_stretch)
+        audio_key=audio_key, window_seconds=window.end - window.start,
+        max_stretch=job.max_stretch, min_speed=job.min_speed)
     with run.scratch() as tmp:
         clips = run.timings.timed(
             "synthesize", lambda: voice.synthesize_window(run.store, tmp, voiced, no_beat)).key
     fitted = FitInput(job_id=run.job_id, window=window, target_lang=lang,
                       segments_key=transcript.segments_key, texts_key=texts, clips_key=clips,
-                      max_stretch=job.max_stretch, overflow=job.overflow)
+                      max_stretch=job.max_stretch, overflow=job.overflow,
+                      min_speed=job.min_speed)
     with run.scratch() as tmp:
         return run.timings.timed(
             "fit", lambda: fitting.fit_window(run.store, tmp, fitted, no_beat)).key
 
 
-def render(run: Run, ref: ProbeInput, info: MediaInfo, lang: str, fit_keys: list[str],
+def render(run: Run, input_key: str, info: MediaInfo, lang: str, fit_keys: list[str],
            windows: list[Window]) -> OutputSet:
     job = run.job
-    inp = RenderInput(job_id=run.job_id, input_key=ref.input_key, input_name=job.input_name,
+    inp = RenderInput(job_id=run.job_id, input_key=input_key, input_name=job.input_name,
                       source_lang=job.source_lang, target_lang=lang, media=info,
                       fit_keys=fit_keys, job=job, windows=windows)
     with run.scratch() as tmp:

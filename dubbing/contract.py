@@ -140,6 +140,21 @@ class DubResult(Frozen):
     elapsed_seconds: float
 
 
+class Stage(StrEnum):
+    """The stages of a job, in order: what `progress`, the `DubStage` search attribute, the
+    metrics and the CLI name."""
+
+    PROBE = "probe"
+    EXTRACT = "extract"
+    PLAN = "plan"
+    TRANSCRIBE = "transcribe"
+    TRANSLATE = "translate"
+    SYNTHESIZE = "synthesize"
+    FIT = "fit"
+    RENDER = "render"
+    CLEANUP = "cleanup"
+
+
 class JobState(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dubbing.contract import DubJob, RedubRequest, TranscriptionSettings
+from dubbing.contract import DubJob, RedubRequest, TranscriptionSettings, WebhookEvent
 from dubbing.fit import DEFAULT_MIN_SPEED
 
 
@@ -94,16 +94,18 @@ class FitRecord(Model):
         """Where the dub of the line starts: its own start unless a longer line pushed it."""
         return self.start if self.placed_start is None else self.placed_start
 
-class JobRef(Model):
-    job_id: str
-    input_key: str
-
-
 class ProbeInput(Model):
+    """The job's settings are checked against this worker's engines before anything else."""
+
+    job_id: str
+    job: DubJob
+
+
+class ExtractInput(Model):
     job_id: str
     input_key: str
     input_name: str
-    job: DubJob | None = None
+    media: MediaInfo
 
 
 class PlanInput(Model):
@@ -145,9 +147,9 @@ class SynthesizeInput(Model):
     target_lang: str
     voice: str
     strict: bool = False
-    segments_key: str | None = Field(default=None, description="slots and speaker reference")
-    audio_key: str | None = Field(default=None, description="for the speaker reference")
-    window_end: float | None = Field(default=None, description="end of the last line's room")
+    segments_key: str = Field(description="the lines' speech spans and speaker reference")
+    audio_key: str = Field(description="for the speaker reference")
+    window_seconds: float = Field(description="the window's length, for the time limit")
     max_stretch: float = 1.3
     min_speed: float = DEFAULT_MIN_SPEED
     lines: list[int] | None = Field(default=None, description="voice only these lines again")
@@ -196,3 +198,39 @@ class RedubLine(Model):
 class CleanupInput(Model):
     job_id: str
     keep_outputs: bool
+
+
+class ManifestRef(Model):
+    job_id: str
+    target_lang: str
+
+
+class CancelJob(Model):
+    workflow_id: str
+    reason: str
+
+
+class WebhookCall(Model):
+    url: str
+    event: WebhookEvent
+
+
+class TranscribeCheckpoint(Model):
+    """Heartbeat of transcription: the chunks finished, their lines, where decoding is."""
+
+    chunks_done: int = 0
+    segments: list[Segment] = Field(default_factory=list)
+    position: float | None = None
+
+
+class TranslateCheckpoint(Model):
+    """Heartbeat of translation: the lines translated so far and which engine did each."""
+
+    texts: list[str] = Field(default_factory=list)
+    engines: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SynthesizeCheckpoint(Model):
+    """Heartbeat of synthesis: the clips voiced so far."""
+
+    clips: list[Clip] = Field(default_factory=list)

@@ -22,6 +22,7 @@ from dubbing.contract import (
     UPDATE_RESUME,
     WORKFLOW_NAME,
     Progress,
+    Stage,
 )
 from dubbing.settings import Settings
 from starter.app import EXIT_OK, EXIT_USAGE, Exit, app, client_for, emit_json, first_line, out
@@ -30,8 +31,7 @@ from starter.app import run_command as run
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document for scripts")]
 STATES = {"running": "Running", "completed": "Completed", "failed": "Failed",
           "canceled": "Canceled", "terminated": "Terminated", "timed-out": "TimedOut"}
-STAGES = ("queued", "probe", "extract", "plan", "transcribe", "translate", "synthesize", "fit",
-          "render", "cleanup", "completed", "failed", "cancelling")
+STAGES = ("queued", *(stage.value for stage in Stage), "completed", "failed", "cancelling")
 
 
 async def _progress(client: Client, job_id: str) -> tuple[str, Progress | None]:

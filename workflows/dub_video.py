@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from dubbing.contract import (
-        CPU_TASK_QUEUE,
         QUERY_PROGRESS,
         SIGNAL_CANCEL,
         UPDATE_PAUSE,
@@ -26,9 +24,12 @@ with workflow.unsafe.imports_passed_through():
         OutputSet,
         Progress,
         RedubRequest,
+        Stage,
     )
     from dubbing.stages import (
+        CancelJob,
         CleanupInput,
+        ExtractInput,
         FitInput,
         MediaInfo,
         PlanInput,
@@ -40,13 +41,17 @@ with workflow.unsafe.imports_passed_through():
         TranslateInput,
         Window,
     )
-    from workflows import calls
     from workflows import policies as p
+    from workflows import registry as r
     from workflows.concurrency import all_or_none, clock, user_failure
     from workflows.notify import notify
     from workflows.progress import Tracker
     from workflows.publish import publish, publish_media_seconds
     from workflows.redub import redub_line
+
+
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -98,11 +103,9 @@ class DubVideoWorkflow:
             return
         self.cancel_reason = request.reason
         self.tracker.state = JobState.CANCELLING
-        await workflow.execute_activity(
-            "request_cancellation", args=[self.job_id, request.reason],
-            task_queue=CPU_TASK_QUEUE, start_to_close_timeout=p.SHORT,
-            retry_policy=p.CLEANUP_RETRY,
-        )
+        await r.run(r.request_cancellation,
+                    CancelJob(workflow_id=self.job_id, reason=request.reason),
+                    summary="request cancellation", heartbeat=p.HEARTBEAT)
 
     @workflow.update(name=UPDATE_PAUSE)
     def pause(self) -> Progress:
@@ -140,34 +143,29 @@ class DubVideoWorkflow:
     async def _dub(self, job: DubJob) -> DubResult:
         self.job = job
         self.heartbeat = timedelta(seconds=job.heartbeat_seconds)
-        ref = ProbeInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name)
-        self.tracker.begin("probe")
-        checked = ref.model_copy(update={"job": job})
-        info: MediaInfo = await self._cpu("probe_media", checked, limit=p.SHORT,
-                                          retry=p.MEDIA_RETRY, summary=f"probe {job.input_name}",
-                                          result_type=MediaInfo)
-        self.tracker.finish("probe")
+        self.tracker.begin(Stage.PROBE)
+        info = await self._run(r.probe_media, ProbeInput(job_id=self.job_id, job=job),
+                               f"probe {job.input_name}")
+        self.tracker.finish(Stage.PROBE)
         if self.publisher is not None:
             publish_media_seconds(info.duration)
-        self.tracker.begin("extract")
-        audio_key: str = await self._cpu(
-            "extract_audio", ref, info, limit=p.media_timeout(info.duration),
-            retry=p.MEDIA_RETRY, summary="extract audio 16 kHz mono")
-        self.audio_key = audio_key
-        self.tracker.finish("extract")
-        self.tracker.begin("plan")
-        windows: list[Window] = await self._cpu(
-            "plan_windows",
-            PlanInput(job_id=self.job_id, audio_key=audio_key, duration=info.duration,
-                      window_seconds=job.window_seconds),
-            limit=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
-            summary="plan windows at silences", result_type=list[Window])
-        self.tracker.finish("plan")
+        self.tracker.begin(Stage.EXTRACT)
+        self.audio_key = audio_key = await self._run(
+            r.extract_audio, ExtractInput(job_id=self.job_id, input_key=job.input_key,
+                                          input_name=job.input_name, media=info),
+            "extract audio 16 kHz mono")
+        self.tracker.finish(Stage.EXTRACT)
+        self.tracker.begin(Stage.PLAN)
+        windows = await self._run(
+            r.plan_windows, PlanInput(job_id=self.job_id, audio_key=audio_key,
+                                      duration=info.duration, window_seconds=job.window_seconds),
+            "plan windows at silences")
+        self.tracker.finish(Stage.PLAN)
         per_lang = len(windows) * len(job.target_langs)
-        self.tracker.begin("transcribe", len(windows))
-        for stage in ("translate", "synthesize", "fit"):
+        self.tracker.begin(Stage.TRANSCRIBE, len(windows))
+        for stage in (Stage.TRANSLATE, Stage.SYNTHESIZE, Stage.FIT):
             self.tracker.set_total(stage, per_lang)
-        self.tracker.set_total("render", len(job.target_langs))
+        self.tracker.set_total(Stage.RENDER, len(job.target_langs))
         slots = asyncio.Semaphore(job.max_parallel_windows)
         done = await all_or_none([self._window(job, audio_key, w, slots) for w in windows])
         fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
@@ -177,9 +175,9 @@ class DubVideoWorkflow:
                                  request, self.heartbeat)
         outputs = []
         for lang in job.target_langs:
-            self.tracker.stage = "render"
+            self.tracker.stage = Stage.RENDER
             outputs.append(await self._render(job, info, lang, fit_keys[lang], windows))
-            self.tracker.advance("render")
+            self.tracker.advance(Stage.RENDER)
         return DubResult(
             job_id=self.job_id, input_name=job.input_name, source_lang=job.source_lang,
             media_seconds=info.duration, segments=sum(d[0].count for d in done),
@@ -192,14 +190,13 @@ class DubVideoWorkflow:
         """Transcribe one window, then translate, voice and fit it for every language."""
         async with slots:
             span = f"{clock(window.start)}-{clock(window.end)}"
-            self.tracker.stage = "transcribe"
-            transcript: TranscribeOutput = await self._gpu(
-                "transcribe_window",
+            self.tracker.stage = Stage.TRANSCRIBE
+            transcript = await self._run(
+                r.transcribe_window,
                 TranscribeInput(job_id=self.job_id, audio_key=audio_key, window=window,
                                 language=job.source_lang, settings=job.transcription),
-                limit=p.window_timeout(window.end - window.start),
-                summary=f"transcribe {span}", result_type=TranscribeOutput)
-            self.tracker.advance("transcribe")
+                f"transcribe {span}")
+            self.tracker.advance(Stage.TRANSCRIBE)
             fits = {}
             for lang in job.target_langs:
                 fits[lang] = await self._voice_window(job, window, transcript, lang, span)
@@ -207,69 +204,57 @@ class DubVideoWorkflow:
 
     async def _voice_window(self, job: DubJob, window: Window, transcript: TranscribeOutput,
                             lang: str, span: str) -> str:
-        self.tracker.stage = "translate"
-        texts_key: str = await self._cpu(
-            "translate_segments",
+        self.tracker.stage = Stage.TRANSLATE
+        texts_key = await self._run(
+            r.translate_segments,
             TranslateInput(job_id=self.job_id, window_index=window.index,
                            segments_key=transcript.segments_key, source_lang=job.source_lang,
                            target_lang=lang, translator=job.translator,
                            glossary=job.glossary),
-            limit=timedelta(minutes=10), retry=p.PROVIDER_RETRY,
-            summary=f"translate {span} {job.source_lang}->{lang}")
-        self.tracker.advance("translate")
-        self.tracker.stage = "synthesize"
-        clips_key: str = await self._gpu(
-            "synthesize_segments",
+            f"translate {span} {job.source_lang}->{lang}")
+        self.tracker.advance(Stage.TRANSLATE)
+        self.tracker.stage = Stage.SYNTHESIZE
+        assert self.audio_key is not None
+        clips_key = await self._run(
+            r.synthesize_segments,
             SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
                             target_lang=lang, voice=job.voice, strict=job.strict,
                             segments_key=transcript.segments_key, audio_key=self.audio_key,
-                            window_end=window.end, max_stretch=job.max_stretch,
-                            min_speed=job.min_speed),
-            limit=p.window_timeout(window.end - window.start),
-            summary=f"synthesize {span} {lang}")
-        self.tracker.advance("synthesize")
-        self.tracker.stage = "fit"
-        fit_key: str = await self._cpu(
-            "fit_segments",
+                            window_seconds=window.end - window.start,
+                            max_stretch=job.max_stretch, min_speed=job.min_speed),
+            f"synthesize {span} {lang}")
+        self.tracker.advance(Stage.SYNTHESIZE)
+        self.tracker.stage = Stage.FIT
+        fit_key = await self._run(
+            r.fit_segments,
             FitInput(job_id=self.job_id, window=window, target_lang=lang,
                      segments_key=transcript.segments_key, texts_key=texts_key,
                      clips_key=clips_key, max_stretch=job.max_stretch,
                      overflow=job.overflow, min_speed=job.min_speed),
-            limit=p.window_timeout(window.end - window.start), retry=p.MEDIA_RETRY,
-            summary=f"fit {span} {lang}")
-        self.tracker.advance("fit")
+            f"fit {span} {lang}")
+        self.tracker.advance(Stage.FIT)
         return fit_key
 
     async def _render(self, job: DubJob, info: MediaInfo, lang: str,
                       fit_keys: list[str], windows: list[Window]) -> OutputSet:
-        return await self._cpu(
-            "render_outputs",
+        return await self._run(
+            r.render_outputs,
             RenderInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name,
                         source_lang=job.source_lang, target_lang=lang, media=info,
                         fit_keys=fit_keys, job=job, windows=windows),
-            limit=p.media_timeout(info.duration), retry=p.MEDIA_RETRY,
-            summary=f"mix and mux {lang}", result_type=OutputSet)
+            f"mix and mux {lang}")
 
     async def _cleanup(self, keep_outputs: bool) -> None:
-        self.tracker.begin("cleanup")
-        await calls.cpu("cleanup_job", CleanupInput(job_id=self.job_id, keep_outputs=keep_outputs),
-                        limit=p.SHORT, retry=p.CLEANUP_RETRY, summary="clean up",
-                        heartbeat=self.heartbeat)
-        self.tracker.finish("cleanup")
+        self.tracker.begin(Stage.CLEANUP)
+        await r.run(r.cleanup_job, CleanupInput(job_id=self.job_id, keep_outputs=keep_outputs),
+                    summary="clean up", heartbeat=self.heartbeat)
+        self.tracker.finish(Stage.CLEANUP)
 
-    async def _cpu(self, name: str, *args: Any, limit: timedelta, retry: RetryPolicy,
-                   summary: str, result_type: Any = None) -> Any:
+    async def _run(self, ref: r.Activity[In, Out], inp: In, summary: str) -> Out:
+        """An activity of the job: none starts while paused; a cancel that came meanwhile
+        stops the job."""
         await workflow.wait_condition(lambda: not self.tracker.paused)
-        done = await calls.cpu(name, *args, limit=limit, retry=retry, summary=summary,
-                               heartbeat=self.heartbeat, result_type=result_type)
-        self._stop_if_cancelled()
-        return done
-
-    async def _gpu(self, name: str, *args: Any, limit: timedelta, summary: str,
-                   result_type: Any = None) -> Any:
-        await workflow.wait_condition(lambda: not self.tracker.paused)
-        done = await calls.gpu(name, *args, limit=limit, summary=summary,
-                               heartbeat=self.heartbeat, result_type=result_type)
+        done = await r.run(ref, inp, summary=summary, heartbeat=self.heartbeat)
         self._stop_if_cancelled()
         return done
 

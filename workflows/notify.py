@@ -6,8 +6,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from dubbing.contract import CPU_TASK_QUEUE, DubJob, DubResult, WebhookEvent
+    from dubbing.contract import DubJob, DubResult, WebhookEvent
+    from dubbing.stages import WebhookCall
     from workflows import policies as p
+    from workflows import registry as r
 
 
 async def notify(job_id: str, job: DubJob, state: str, result: DubResult | None = None,
@@ -17,9 +19,7 @@ async def notify(job_id: str, job: DubJob, state: str, result: DubResult | None 
     event = WebhookEvent(job_id=job_id, state=state,  # type: ignore[arg-type]
                          input_name=job.input_name, result=result, error=error)
     try:
-        await workflow.execute_activity(
-            "notify_webhook", args=[job.webhook_url, event], task_queue=CPU_TASK_QUEUE,
-            start_to_close_timeout=p.WEBHOOK_TIMEOUT, retry_policy=p.WEBHOOK_RETRY,
-            result_type=int, summary=f"notify webhook: {state}")
+        await r.run(r.notify_webhook, WebhookCall(url=job.webhook_url, event=event),
+                    summary=f"notify webhook: {state}", heartbeat=p.WEBHOOK_TIMEOUT)
     except ActivityError as err:
         workflow.logger.warning("webhook for %s failed: %s", job_id, err)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dubbing.contract import JobState, Progress, StageProgress
+from dubbing.contract import JobState, Progress, Stage, StageProgress
 
 # Rough share of the wall time each stage takes on the reference machine.
-WEIGHTS = {
-    "probe": 2, "extract": 3, "plan": 1, "transcribe": 40, "translate": 4,
-    "synthesize": 25, "fit": 10, "render": 13, "cleanup": 2,
+WEIGHTS: dict[Stage, int] = {
+    Stage.PROBE: 2, Stage.EXTRACT: 3, Stage.PLAN: 1, Stage.TRANSCRIBE: 40, Stage.TRANSLATE: 4,
+    Stage.SYNTHESIZE: 25, Stage.FIT: 10, Stage.RENDER: 13, Stage.CLEANUP: 2,
 }
 
 
@@ -22,17 +22,17 @@ class Tracker:
         self.last_error: str | None = None
         self.stages = {name: [0, 1] for name in WEIGHTS}
 
-    def begin(self, stage: str, total: int = 1) -> None:
+    def begin(self, stage: Stage, total: int = 1) -> None:
         self.stage = stage
         self.stages[stage] = [0, max(total, 0)]
 
-    def set_total(self, stage: str, total: int) -> None:
+    def set_total(self, stage: Stage, total: int) -> None:
         self.stages[stage][1] = total
 
-    def advance(self, stage: str) -> None:
+    def advance(self, stage: Stage) -> None:
         self.stages[stage][0] += 1
 
-    def finish(self, stage: str) -> None:
+    def finish(self, stage: Stage) -> None:
         self.stages[stage][0] = self.stages[stage][1]
 
     def phase(self) -> str:

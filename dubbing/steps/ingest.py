@@ -9,28 +9,28 @@ from dubbing.engines.checks import check_job
 from dubbing.errors import BadInputError
 from dubbing.media import audio
 from dubbing.media.probe import probe
-from dubbing.stages import MediaInfo, PlanInput, ProbeInput, Window
+from dubbing.stages import ExtractInput, MediaInfo, PlanInput, ProbeInput, Window
 from dubbing.steps import Beat
 from dubbing.storage import Store
 from dubbing.windows import plan_windows
 
 
 def probe_input(store: Store, scratch: Path, inp: ProbeInput) -> MediaInfo:
-    if inp.job is not None:
-        check_job(inp.job)
-    if not store.exists(inp.input_key):
-        raise BadInputError(f"{inp.input_name}: the uploaded input is missing from storage; "
+    job = inp.job
+    check_job(job)
+    if not store.exists(job.input_key):
+        raise BadInputError(f"{job.input_name}: the uploaded input is missing from storage; "
                             "submit the job again")
-    with store.open_local(inp.input_key, scratch) as path:
-        return probe(path, inp.input_name)
+    with store.open_local(job.input_key, scratch) as path:
+        return probe(path, job.input_name)
 
 
-def extract_audio(store: Store, scratch: Path, inp: ProbeInput, info: MediaInfo,
+def extract_audio(store: Store, scratch: Path, inp: ExtractInput,
                   beat: Beat | None = None) -> str:
     """Decode the audio once to 16 kHz mono; later steps read windows of it."""
     dest = scratch / "audio.wav"
     with store.open_local(inp.input_key, scratch) as path:
-        audio.extract_audio(path, dest, inp.input_name, info.duration, beat=beat)
+        audio.extract_audio(path, dest, inp.input_name, inp.media.duration, beat=beat)
     key = keys.audio_key(inp.job_id)
     store.put_file(key, dest)
     return key

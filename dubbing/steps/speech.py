@@ -10,14 +10,14 @@ from typing import Any
 from dubbing import keys
 from dubbing.engines import asr
 from dubbing.media import audio
-from dubbing.stages import Segment, TranscribeInput, TranscribeOutput
+from dubbing.stages import Segment, TranscribeCheckpoint, TranscribeInput, TranscribeOutput
 from dubbing.steps import Beat
 from dubbing.storage import Store
 from dubbing.tracing import tracer
 
 
 def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: Beat,
-                      checkpoint: dict[str, Any] | None = None) -> TranscribeOutput:
+                      checkpoint: TranscribeCheckpoint | None = None) -> TranscribeOutput:
     """Decode the window chunk by chunk; a retry restarts at the first unfinished chunk.
 
     Chunks are cut in silences and decoded independently, so a resumed attempt produces the
@@ -27,16 +27,15 @@ def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: B
     beat(checkpoint)  # the model load below can take a while on a fresh worker
     model = asr.load_model(inp.settings.model)
     chunks = inp.window.chunk_bounds()
-    done = [Segment.model_validate(s) for s in (checkpoint or {}).get("segments", [])]
-    first = int((checkpoint or {}).get("chunks_done", 0))
+    done = list(checkpoint.segments) if checkpoint else []
+    first = checkpoint.chunks_done if checkpoint else 0
     decoded = 0.0
     with store.open_local(inp.audio_key, scratch) as path:
         for number in range(first, len(chunks)):
             start, end = chunks[number]
             done += _decode_chunk(model, path, inp, number, len(done), beat, done)
             decoded += end - start
-            beat({"chunks_done": number + 1, "segments": [s.model_dump() for s in done],
-                  "position": end})
+            beat(TranscribeCheckpoint(chunks_done=number + 1, segments=done, position=end))
     key = keys.segments_key(inp.job_id, inp.window.index)
     store.put_json(key, [s.model_dump() for s in done])
     resumed_at = chunks[first][0] if checkpoint and first < len(chunks) else None
@@ -58,7 +57,6 @@ def _decode_chunk(model: Any, path: Path, inp: TranscribeInput, number: int, fir
                                    max_seconds=inp.settings.max_segment_seconds):
             fresh.append(Segment(index=first_index + len(fresh), start=line.start, end=line.end,
                                  text=line.text))
-            beat({"chunks_done": number, "segments": [s.model_dump() for s in done],
-                  "position": line.end})
+            beat(TranscribeCheckpoint(chunks_done=number, segments=done, position=line.end))
         span.set_attribute("dub.segments", len(fresh))
     return fresh

@@ -8,7 +8,7 @@ from typing import Any
 from dubbing import keys
 from dubbing.engines.translate import Translator, make_translator
 from dubbing.quality import apply_glossary
-from dubbing.stages import Segment, TranslateInput
+from dubbing.stages import Segment, TranslateCheckpoint, TranslateInput
 from dubbing.steps import Beat, Done
 from dubbing.storage import Store
 from dubbing.tracing import tracer
@@ -23,7 +23,7 @@ def engine_key(texts_key: str) -> str:
 
 
 def translate_window(store: Store, inp: TranslateInput, beat: Beat,
-                     checkpoint: dict[str, Any] | None = None) -> Done:
+                     checkpoint: TranslateCheckpoint | None = None) -> Done:
     """Translate the window, store the texts (a JSON list of strings) and, beside them, which
     engine produced each line and why, when it is not the requested one.
 
@@ -32,8 +32,8 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
     """
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
     translator = make_translator(inp.translator, inp.source_lang, inp.target_lang)
-    texts: list[str] = list((checkpoint or {}).get("texts", []))
-    engines: list[dict[str, Any]] = list((checkpoint or {}).get("engines", []))
+    texts: list[str] = list(checkpoint.texts) if checkpoint else []
+    engines: list[dict[str, Any]] = list(checkpoint.engines) if checkpoint else []
     batch = len(segments) if inp.translator == "apertium" else PROVIDER_BATCH
     while len(texts) < len(segments):
         part = [apply_glossary(s.text, inp.glossary)
@@ -42,7 +42,7 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
         unknown = _unknown(translator.unknown_words, len(part), inp.glossary)
         engines += [{"engine": translator.used, "fallback_reason": translator.fallback_reason,
                      "unknown_words": words} for words in unknown]
-        beat({"texts": texts, "engines": engines})
+        beat(TranslateCheckpoint(texts=texts, engines=engines))
     key = keys.texts_key(inp.job_id, inp.window_index, inp.target_lang)
     store.put_json(key, texts)
     store.put_json(engine_key(key), {"engine": translator.used,

@@ -10,7 +10,6 @@ so a clip placed on a speaker's onset speaks there.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -20,7 +19,7 @@ from dubbing.engines.reference import pick_reference
 from dubbing.errors import DubError, SegmentFailedError
 from dubbing.fit import Limits, speaking_rate
 from dubbing.media import audio
-from dubbing.stages import Clip, Segment, SynthesizeInput
+from dubbing.stages import Clip, Segment, SynthesizeCheckpoint, SynthesizeInput
 from dubbing.steps import Beat, Done
 from dubbing.storage import Store
 from dubbing.tracing import tracer
@@ -29,11 +28,10 @@ LINE_ATTEMPTS = 3
 
 
 def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: Beat,
-                      checkpoint: dict[str, Any] | None = None) -> Done:
+                      checkpoint: SynthesizeCheckpoint | None = None) -> Done:
     """Voice every line; a line that keeps failing is isolated (or fails the job if strict)."""
     texts: list[str] = store.get_json(inp.texts_key)
-    segments = ([Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
-                if inp.segments_key is not None else [])
+    segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
     spans = _spans(segments, len(texts))
     engine = tts.make_synthesizer(inp.voice, inp.target_lang,
                                   _reference(store, scratch, inp, segments))
@@ -44,11 +42,11 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
             clips[index] = _voice_line(store, scratch, inp, engine, index, texts[index],
                                        spans[index])
     else:
-        clips = [Clip.model_validate(c) for c in (checkpoint or {}).get("clips", [])]
+        clips = list(checkpoint.clips) if checkpoint else []
         clips = [c for c in clips if c.key is None or store.exists(c.key)]
     for index in range(len(clips), len(texts)):
         clips.append(_voice_line(store, scratch, inp, engine, index, texts[index], spans[index]))
-        beat({"clips": [c.model_dump() for c in clips]})
+        beat(SynthesizeCheckpoint(clips=clips))
     store.put_json(key, [c.model_dump() for c in clips])
     voiced = [c for c in clips if c.key is not None]
     return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
@@ -64,7 +62,7 @@ def _spans(segments: list[Segment], count: int) -> list[float | None]:
 def _reference(store: Store, scratch: Path, inp: SynthesizeInput,
                segments: list[Segment]) -> Path | None:
     """A clip of the speaker for voices that clone, cut from the window's own speech."""
-    if inp.voice != "xtts" or inp.audio_key is None:
+    if inp.voice != "xtts":
         return None
     span = pick_reference(segments)
     if span is None:

@@ -22,7 +22,7 @@ from dubbing.engines.translate import (
 )
 from dubbing.errors import ConfigurationError
 from dubbing.settings import Settings
-from dubbing.stages import TranslateInput
+from dubbing.stages import TranslateCheckpoint, TranslateInput
 from dubbing.steps.text import engine_key, translate_window
 from dubbing.storage import LocalStore
 from tests.libre_server import LibreServer
@@ -194,7 +194,7 @@ def test_translate_window_records_the_engine(
                  "fallback_reason": "libre failed: ServerException: ERR_INTERNAL_SERVER_ERROR"}
     line = {**fell_back, "unknown_words": []}
     assert store.store.get_json(engine_key(key)) == {**fell_back, "lines": [line]}
-    assert store.beats[-1]["engines"] == [line]
+    assert store.beats[-1].engines == [line]
     translate_window(store.store, store.inp, store.beats.append)
     assert store.store.get_json(key) == ["[es] Hello"]
     healthy = {"engine": "libre", "fallback_reason": None}
@@ -206,7 +206,8 @@ def test_a_retried_window_resumes_at_the_first_unfinished_batch(
         libre: LibreServer, tmp_path: Path) -> None:
     store = LibreStoreCase(tmp_path, lines=40)
     done = ["[es] earlier"] * 32  # two batches of 16 finished before the crash
-    checkpoint = {"texts": done, "engines": [{"engine": "libre", "fallback_reason": None}] * 32}
+    checkpoint = TranslateCheckpoint(
+        texts=done, engines=[{"engine": "libre", "fallback_reason": None}] * 32)
     before = libre.requests
     key = translate_window(store.store, store.inp, store.beats.append, checkpoint).key
     assert libre.requests - before == 8, "only the 8 unfinished lines are sent"

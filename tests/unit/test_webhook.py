@@ -15,6 +15,7 @@ from activities.notify import SECRET_VARIABLE, NotifyActivities
 from dubbing import webhook
 from dubbing.contract import DubResult, OutputSet, WebhookEvent
 from dubbing.errors import ConfigurationError
+from dubbing.stages import WebhookCall
 from dubbing.webhook import WebhookError, WebhookRejectedError, deliver, sign, verify
 from tests.webhook_server import WebhookServer, webhook_server_fixture  # noqa: F401
 
@@ -135,17 +136,18 @@ def test_activity_failures_carry_type_and_retryability(webhook_server: WebhookSe
     env = ActivityEnvironment()
     webhook_server.fail(1, 503)
     with pytest.raises(ApplicationError) as info:
-        env.run(notify, webhook_server.url, completed())
+        env.run(notify, WebhookCall(url=webhook_server.url, event=completed()))
     assert info.value.type == "WebhookFailed" and not info.value.non_retryable
-    assert env.run(notify, webhook_server.url, completed()) == 200  # the retry succeeds
+    call = WebhookCall(url=webhook_server.url, event=completed())
+    assert env.run(notify, call) == 200  # the retry succeeds
     got = webhook_server.requests[-1]
     assert verify(b"from-the-environment", got.body, got.headers["x-dub-signature"])
     webhook_server.fail(1, 404)
     with pytest.raises(ApplicationError) as info:
-        env.run(notify, webhook_server.url, completed())
+        env.run(notify, WebhookCall(url=webhook_server.url, event=completed()))
     assert info.value.type == "WebhookRejected" and info.value.non_retryable
     with pytest.raises(ApplicationError) as info:
-        env.run(notify, "mailto:ops@example.com", completed())
+        env.run(notify, WebhookCall(url="mailto:ops@example.com", event=completed()))
     assert info.value.type == "Configuration" and info.value.non_retryable
 
 
@@ -156,7 +158,7 @@ def test_activity_without_a_secret_signs_with_an_empty_one_and_warns_once(
     notify = NotifyActivities().notify_webhook
     with caplog.at_level(logging.WARNING):
         for _ in range(2):
-            ActivityEnvironment().run(notify, webhook_server.url, failed())
+            ActivityEnvironment().run(notify, WebhookCall(url=webhook_server.url, event=failed()))
     assert sum(SECRET_VARIABLE in r.getMessage() for r in caplog.records) == 1
     got = webhook_server.requests[-1]
     assert got.headers["x-dub-event"] == "failed"
