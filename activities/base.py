@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from dubbing.errors import DubError
+from dubbing.settings import Settings, defaults
 from dubbing.storage import Store
 
 P = ParamSpec("P")
@@ -54,9 +55,12 @@ def checkpoint(model: type[M]) -> M | None:
 
 
 class ActivityBase:
-    def __init__(self, store: Store, scratch_root: Path) -> None:
+    """`settings`: the worker's, read once at its start and passed down to the engines."""
+
+    def __init__(self, store: Store, scratch_root: Path, settings: Settings | None = None) -> None:
         self.store = store
         self.scratch_root = scratch_root
+        self.settings = settings or defaults()
         scratch_root.mkdir(parents=True, exist_ok=True)
 
     @contextmanager

@@ -31,7 +31,7 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def probe_media(self, inp: ProbeInput) -> MediaInfo:
         with self.scratch() as tmp:
-            return ingest.probe_input(self.store, tmp, inp)
+            return ingest.probe_input(self.store, tmp, inp, self.settings)
 
     @activity.defn(name="extract_audio")
     @translate_errors
@@ -51,7 +51,8 @@ class CpuActivities(ActivityBase):
     def translate_segments(self, inp: TranslateInput) -> str:
         with measured("translate") as meter:
             return meter.done(text.translate_window(self.store, inp, heartbeat,
-                                                    checkpoint(TranslateCheckpoint)))
+                                                    checkpoint(TranslateCheckpoint),
+                                                    self.settings))
 
     @activity.defn(name="fit_segments")
     @translate_errors

@@ -22,7 +22,7 @@ class GpuActivities(ActivityBase):
     def transcribe_window(self, inp: TranscribeInput) -> TranscribeOutput:
         with self.scratch() as tmp, measured("transcribe") as meter:
             out = speech.transcribe_window(self.store, tmp, inp, heartbeat,
-                                           checkpoint(TranscribeCheckpoint))
+                                           checkpoint(TranscribeCheckpoint), self.settings)
             meter.segments, meter.audio_seconds = out.count, out.decoded_seconds
             return out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 from temporalio import activity
@@ -15,7 +14,7 @@ SECRET_VARIABLE = "DUB_WEBHOOK_SECRET"
 
 
 class NotifyActivities:
-    """`secret` overrides DUB_WEBHOOK_SECRET, which is otherwise read at every call."""
+    """`secret`: the workers' DUB_WEBHOOK_SECRET (from the settings)."""
 
     def __init__(self, secret: bytes | None = None, timeout: float = 10) -> None:
         self._secret = secret
@@ -35,9 +34,7 @@ class NotifyActivities:
         return status
 
     def secret(self) -> bytes:
-        if self._secret is not None:
-            return self._secret
-        value = os.environ.get(SECRET_VARIABLE, "")
+        value = self._secret or b""
         if not value:
             with self._lock:
                 warn, self._warned = not self._warned, True
@@ -45,7 +42,7 @@ class NotifyActivities:
                 activity.logger.warning(
                     "%s is not set: webhooks are signed with an empty secret, so receivers "
                     "cannot trust them", SECRET_VARIABLE)
-        return value.encode()
+        return value
 
     def all(self) -> list:
         return [self.notify_webhook]

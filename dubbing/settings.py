@@ -51,3 +51,26 @@ class Settings(BaseSettings):
         default=None, description="key that signs job-end webhooks (HMAC-SHA256)")
     translator_fallback: str = Field(default="apertium",
                                      description="offline engine used while a provider is down")
+    translator_api_key: str | None = Field(
+        default=None, description="API key of the deep-translator provider")
+    translator_url: str | None = Field(
+        default=None, description="custom_url of the provider (a LibreTranslate server)")
+    asr_threads: int = Field(default=0, ge=0, description="CTranslate2 CPU threads (0: all)")
+    hf_hub_offline: bool = Field(
+        default=False, validation_alias=AliasChoices("HF_HUB_OFFLINE", "DUB_HF_HUB_OFFLINE"),
+        description="never try to download a speech model")
+    ssl_cert_file: str | None = Field(
+        default=None, validation_alias=AliasChoices("SSL_CERT_FILE", "DUB_SSL_CERT_FILE"),
+        description="CA bundle for HTTPS to the S3 endpoint (default: certifi's)")
+    otlp_endpoint: str = Field(
+        default="http://127.0.0.1:4318",
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "DUB_OTLP_ENDPOINT"))
+    otlp_metrics_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                                                    "DUB_OTLP_METRICS_ENDPOINT"))
+
+
+def defaults() -> Settings:
+    """The settings' defaults without reading the environment: for code run outside a worker
+    or the starter (tests, the plain benchmark) that passes no settings."""
+    return Settings.model_construct()

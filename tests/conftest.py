@@ -24,6 +24,8 @@ from worker.build import Role, build_worker
 from worker.connect import connect
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The in-process CPU worker signs webhooks with this key.
+WEBHOOK_SECRET = "s3cret-for-tests"
 
 # Every span of the session lands here; the telemetry test reads one trace back.
 SPANS = InMemorySpanExporter()
@@ -69,6 +71,7 @@ def settings(env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory)
     return Settings(
         temporal_address=env.client.service_client.config.target_host,
         store=str(root / "store"), scratch_dir=root / "scratch", cpu_slots=4, gpu_slots=1,
+        webhook_secret=WEBHOOK_SECRET, hf_hub_offline=True,
     )
 
 

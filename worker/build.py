@@ -38,14 +38,14 @@ def build_worker(client: Client, settings: Settings, role: Role,
     store = open_store(settings.store, settings)
     scratch = Path(settings.scratch_dir) / role.value
     if role is Role.GPU:
-        gpu = GpuActivities(store, scratch)
+        gpu = GpuActivities(store, scratch, settings)
         return Worker(
             client, task_queue=task_queue or GPU_TASK_QUEUE, activities=gpu.all(),
             activity_executor=ThreadPoolExecutor(settings.gpu_slots),
             max_concurrent_activities=settings.gpu_slots,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         )
-    cpu = CpuActivities(store, scratch)
+    cpu = CpuActivities(store, scratch, settings)
     return Worker(
         client, task_queue=task_queue or CPU_TASK_QUEUE,
         workflows=[DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow],

@@ -8,7 +8,6 @@ Metrics: the Temporal runtime exports its SDK metrics and the service's own (rec
 
 from __future__ import annotations
 
-import os
 import threading
 
 from opentelemetry import trace
@@ -72,6 +71,6 @@ def runtime(settings: Settings) -> Runtime | None:
 def _metrics_config(settings: Settings) -> PrometheusConfig | OpenTelemetryConfig:
     if settings.metrics == "prometheus":
         return PrometheusConfig(bind_address=f"0.0.0.0:{settings.prometheus_port}")
-    base = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318").rstrip("/")
-    url = os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", f"{base}/v1/metrics")
+    base = settings.otlp_endpoint.rstrip("/")
+    url = settings.otlp_metrics_endpoint or f"{base}/v1/metrics"
     return OpenTelemetryConfig(url=url, http=True)

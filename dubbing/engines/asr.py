@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from dubbing.engines import models
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
 from dubbing.media.audio import ASR_RATE
 from dubbing.sentences import Word, group_sentences
+from dubbing.settings import Settings, defaults
 
 BUNDLED_MODEL = "tiny.en"
 SEED = 1234
@@ -59,14 +59,15 @@ def resolve_model(spec: str) -> str:
     return spec
 
 
-def load_model(spec: str) -> Any:
+def load_model(spec: str, settings: Settings | None = None) -> Any:
     """The WhisperModel for `spec`, shared by every thread of this process."""
     device, compute_type = pick_device()
+    config = settings or defaults()
     return models.shared(("asr", spec, device, compute_type),
-                         lambda: _construct(spec, device, compute_type))
+                         lambda: _construct(spec, device, compute_type, config))
 
 
-def _construct(spec: str, device: str, compute_type: str) -> Any:
+def _construct(spec: str, device: str, compute_type: str, settings: Settings) -> Any:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
@@ -74,14 +75,14 @@ def _construct(spec: str, device: str, compute_type: str) -> Any:
             "faster-whisper is not installed on this worker: install the 'speech' extra"
         ) from exc
     path = resolve_model(spec)
-    if not Path(path).is_dir() and os.environ.get("HF_HUB_OFFLINE") == "1":
+    if not Path(path).is_dir() and settings.hf_hub_offline:
         raise ConfigurationError(
             f"speech model {spec!r} is neither a CTranslate2 model directory nor available "
             "offline; pass a model directory or allow downloads"
         )
     try:
         return WhisperModel(path, device=device, compute_type=compute_type,
-                            cpu_threads=int(os.environ.get("DUB_ASR_THREADS", "0")))
+                            cpu_threads=settings.asr_threads)
     except Exception as exc:
         raise ConfigurationError(f"speech model {spec!r} cannot be loaded: {exc}") from exc
 

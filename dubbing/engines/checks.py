@@ -7,16 +7,17 @@ from dubbing.engines.asr import check_language
 from dubbing.engines.translate import make_translator
 from dubbing.errors import UnsupportedLanguageError
 from dubbing.languages import ESPEAK_VOICES
+from dubbing.settings import Settings
 
 
-def check_job(job: DubJob) -> None:
+def check_job(job: DubJob, settings: Settings | None = None) -> None:
     """Raise the error the job would hit hours later: unknown pair, voice or model language."""
     check_language(job.transcription.model, job.source_lang)
     for target in job.target_langs:
         if target == job.source_lang:
             raise UnsupportedLanguageError(
                 f"the target language {target!r} is the source language; choose another --to")
-        make_translator(job.translator, job.source_lang, target)
+        make_translator(job.translator, job.source_lang, target, settings)
         check_voice(job.voice, target)
 
 

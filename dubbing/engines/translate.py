@@ -8,7 +8,6 @@ while the provider fails or its breaker is open.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from dubbing.engines.breaker import get_breaker
 from dubbing.errors import ConfigurationError, DubError, ToolError, UnsupportedLanguageError
 from dubbing.languages import APERTIUM_MODES
 from dubbing.media.tools import run_tool
-from dubbing.settings import Settings
+from dubbing.settings import Settings, defaults
 
 log = logging.getLogger(__name__)
 
@@ -119,17 +118,18 @@ def _short(exc: BaseException) -> str:
     return (f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)[:160]
 
 
-def _provider_client(provider: str, source: str, target: str) -> Any:
-    """The deep-translator object; credentials come from DUB_TRANSLATOR_API_KEY / _URL."""
+def _provider_client(provider: str, source: str, target: str, settings: Settings) -> Any:
+    """The deep-translator object; credentials come from the settings
+    (DUB_TRANSLATOR_API_KEY / _URL)."""
     import deep_translator
     import requests
     from deep_translator.exceptions import ApiKeyException
 
     cls = getattr(deep_translator, DEEP_PROVIDERS[provider])
     kwargs: dict[str, str] = {"source": source, "target": target}
-    if key := os.environ.get("DUB_TRANSLATOR_API_KEY"):
+    if key := settings.translator_api_key:
         kwargs["api_key"] = key
-    if url := os.environ.get("DUB_TRANSLATOR_URL"):
+    if url := settings.translator_url:
         kwargs["custom_url"] = url.rstrip("/") + "/"  # deep-translator appends "translate"
     try:
         return cls(**kwargs)
@@ -148,11 +148,11 @@ class DeepTranslator:
 
     def __init__(self, provider: str, source: str, target: str,
                  settings: Settings | None = None) -> None:
-        settings = settings or Settings()
+        settings = settings or defaults()
         self.name = self.used = provider
         self.fallback_reason: str | None = None
         self.unknown_words: list[list[str]] = []
-        self._impl = _provider_client(provider, source, target)
+        self._impl = _provider_client(provider, source, target, settings)
         self._breaker = get_breaker(provider, settings.breaker_failures,
                                     settings.breaker_reset_seconds)
 
@@ -235,7 +235,7 @@ def make_translator(name: str, source: str, target: str,
             f"unknown translator {name!r}; choose one of: {', '.join(TRANSLATORS)}")
     if name == "apertium":
         return Apertium(source, target)
-    settings = settings or Settings()
+    settings = settings or defaults()
     provider = DeepTranslator(name, source, target, settings)
     fallback = settings.translator_fallback
     if fallback in (*NO_FALLBACK, name):

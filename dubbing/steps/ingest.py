@@ -9,15 +9,17 @@ from dubbing.engines.checks import check_job
 from dubbing.errors import BadInputError
 from dubbing.media import audio
 from dubbing.media.probe import probe
+from dubbing.settings import Settings
 from dubbing.stages import ExtractInput, MediaInfo, PlanInput, ProbeInput, Window
 from dubbing.steps import Beat
 from dubbing.storage import Store
 from dubbing.windows import plan_windows
 
 
-def probe_input(store: Store, scratch: Path, inp: ProbeInput) -> MediaInfo:
+def probe_input(store: Store, scratch: Path, inp: ProbeInput,
+                settings: Settings | None = None) -> MediaInfo:
     job = inp.job
-    check_job(job)
+    check_job(job, settings)
     if not store.exists(job.input_key):
         raise BadInputError(f"{job.input_name}: the uploaded input is missing from storage; "
                             "submit the job again")

@@ -10,6 +10,7 @@ from typing import Any
 from dubbing import keys
 from dubbing.engines import asr
 from dubbing.media import audio
+from dubbing.settings import Settings
 from dubbing.stages import Segment, TranscribeCheckpoint, TranscribeInput, TranscribeOutput
 from dubbing.steps import Beat
 from dubbing.storage import Store
@@ -17,7 +18,8 @@ from dubbing.tracing import tracer
 
 
 def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: Beat,
-                      checkpoint: TranscribeCheckpoint | None = None) -> TranscribeOutput:
+                      checkpoint: TranscribeCheckpoint | None = None,
+                      settings: Settings | None = None) -> TranscribeOutput:
     """Decode the window chunk by chunk; a retry restarts at the first unfinished chunk.
 
     Chunks are cut in silences and decoded independently, so a resumed attempt produces the
@@ -25,7 +27,7 @@ def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: B
     """
     asr.check_language(inp.settings.model, inp.language)
     beat(checkpoint)  # the model load below can take a while on a fresh worker
-    model = asr.load_model(inp.settings.model)
+    model = asr.load_model(inp.settings.model, settings)
     chunks = inp.window.chunk_bounds()
     done = list(checkpoint.segments) if checkpoint else []
     first = checkpoint.chunks_done if checkpoint else 0

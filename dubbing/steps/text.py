@@ -8,6 +8,7 @@ from typing import Any
 from dubbing import keys
 from dubbing.engines.translate import Translator, make_translator
 from dubbing.quality import apply_glossary
+from dubbing.settings import Settings
 from dubbing.stages import Segment, TranslateCheckpoint, TranslateInput
 from dubbing.steps import Beat, Done
 from dubbing.storage import Store
@@ -23,7 +24,8 @@ def engine_key(texts_key: str) -> str:
 
 
 def translate_window(store: Store, inp: TranslateInput, beat: Beat,
-                     checkpoint: TranslateCheckpoint | None = None) -> Done:
+                     checkpoint: TranslateCheckpoint | None = None,
+                     settings: Settings | None = None) -> Done:
     """Translate the window, store the texts (a JSON list of strings) and, beside them, which
     engine produced each line and why, when it is not the requested one.
 
@@ -31,7 +33,7 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
     attempt resumes at the first batch the last one did not finish.
     """
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
-    translator = make_translator(inp.translator, inp.source_lang, inp.target_lang)
+    translator = make_translator(inp.translator, inp.source_lang, inp.target_lang, settings)
     texts: list[str] = list(checkpoint.texts) if checkpoint else []
     engines: list[dict[str, Any]] = list(checkpoint.engines) if checkpoint else []
     batch = len(segments) if inp.translator == "apertium" else PROVIDER_BATCH

@@ -102,7 +102,7 @@ def open_store(url: str, settings: Settings | None = None) -> Store:
 
 
 def _open_s3(url: str, settings: Settings | None) -> Store:
-    from dubbing.settings import Settings
+    from dubbing.settings import defaults
     from dubbing.storage.s3 import S3Store
 
     bucket, _, prefix = url[len("s3://") :].partition("/")
@@ -115,6 +115,7 @@ def _open_s3(url: str, settings: Settings | None) -> Store:
             check_key(prefix)
         except ValueError:
             raise ValueError(f"invalid storage URL {url!r}: bad key prefix {prefix!r}") from None
-    s = settings or Settings()
+    s = settings or defaults()
     return S3Store(bucket, prefix, endpoint=s.s3_endpoint, access_key=s.s3_access_key,
-                   secret_key=s.s3_secret_key, secure=s.s3_secure, region=s.s3_region)
+                   secret_key=s.s3_secret_key, secure=s.s3_secure, region=s.s3_region,
+                   ca_certs=s.ssl_cert_file)

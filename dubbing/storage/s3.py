@@ -54,13 +54,14 @@ class S3Store(Store):
     """Objects in `bucket`, named `prefix/key` when a prefix is given."""
 
     def __init__(self, bucket: str, prefix: str = "", *, endpoint: str, access_key: str,
-                 secret_key: str, secure: bool = False, region: str | None = None) -> None:
+                 secret_key: str, secure: bool = False, region: str | None = None,
+                 ca_certs: str | None = None) -> None:
         self.bucket = bucket
         self.prefix = check_key(prefix.rstrip("/")) if prefix.strip("/") else ""
         self.endpoint = endpoint
         http = urllib3.PoolManager(  # as minio builds it, with shorter timeouts and retries
             timeout=_TIMEOUT, maxsize=10, cert_reqs="CERT_REQUIRED",
-            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+            ca_certs=ca_certs or certifi.where(),
             # One quick retry per request (e.g. one multipart part); longer outages go to tenacity.
             retries=urllib3.Retry(total=1, status_forcelist=[500, 502, 503, 504]),
         )

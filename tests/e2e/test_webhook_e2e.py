@@ -10,19 +10,18 @@ from pathlib import Path
 import pytest
 
 from dubbing.webhook import verify
+from tests.conftest import WEBHOOK_SECRET
 from tests.e2e.test_starter_cli import starter
 from tests.helpers import SAMPLE
 from tests.webhook_server import WebhookServer, webhook_server_fixture
 
 __all__ = ["webhook_server_fixture"]
 pytestmark = pytest.mark.slow
-SECRET = "s3cret-for-tests"
+SECRET = WEBHOOK_SECRET  # what the session's in-process CPU worker signs with
 
 
 async def test_job_end_is_posted_signed_and_retried(workers, webhook_server: WebhookServer,
-                                                    monkeypatch: pytest.MonkeyPatch,
                                                     tmp_path: Path) -> None:
-    monkeypatch.setenv("DUB_WEBHOOK_SECRET", SECRET)  # read by the in-process CPU worker
     webhook_server.fail(times=1, status=503)  # the first delivery fails and is retried
     clip = tmp_path / "hooked.mp4"
     shutil.copyfile(SAMPLE, clip)

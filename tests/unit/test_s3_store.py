@@ -21,6 +21,7 @@ from minio.error import ServerError
 from tenacity import wait_none
 
 from dubbing.errors import StorageError
+from dubbing.settings import Settings
 from dubbing.storage import LocalStore, open_store
 from dubbing.storage import s3 as s3_module
 from dubbing.storage.s3 import S3Store
@@ -212,9 +213,10 @@ def test_open_store_parses_s3_urls(url: str, bucket: str, prefix: str) -> None:
     assert store._name("jobs/j/input") == "/".join(p for p in (prefix, "jobs/j/input") if p)
 
 
-def test_open_store_reads_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_store_takes_the_settings_read_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DUB_S3_ENDPOINT", "minio.example.invalid:9000")
-    store = open_store("s3://dub-test/p")
+    store = open_store("s3://dub-test/p", Settings())
     assert isinstance(store, S3Store) and store.endpoint == "minio.example.invalid:9000"
 
 

@@ -187,7 +187,8 @@ def test_translate_window_records_the_engine(
     monkeypatch.setenv("DUB_TRANSLATOR_FALLBACK", "apertium")
     store = LibreStoreCase(tmp_path)
     libre.fail(times=1)
-    key = translate_window(store.store, store.inp, store.beats.append).key
+    key = translate_window(store.store, store.inp, store.beats.append,
+                           settings=Settings()).key
     assert key.endswith("/es/texts.json")
     assert store.store.get_json(key) == ["Hola"]
     fell_back = {"engine": "apertium",
@@ -195,7 +196,7 @@ def test_translate_window_records_the_engine(
     line = {**fell_back, "unknown_words": []}
     assert store.store.get_json(engine_key(key)) == {**fell_back, "lines": [line]}
     assert store.beats[-1].engines == [line]
-    translate_window(store.store, store.inp, store.beats.append)
+    translate_window(store.store, store.inp, store.beats.append, settings=Settings())
     assert store.store.get_json(key) == ["[es] Hello"]
     healthy = {"engine": "libre", "fallback_reason": None}
     assert store.store.get_json(engine_key(key)) == {
@@ -209,7 +210,8 @@ def test_a_retried_window_resumes_at_the_first_unfinished_batch(
     checkpoint = TranslateCheckpoint(
         texts=done, engines=[{"engine": "libre", "fallback_reason": None}] * 32)
     before = libre.requests
-    key = translate_window(store.store, store.inp, store.beats.append, checkpoint).key
+    key = translate_window(store.store, store.inp, store.beats.append, checkpoint,
+                           Settings()).key
     assert libre.requests - before == 8, "only the 8 unfinished lines are sent"
     texts = store.store.get_json(key)
     assert texts[:32] == done and texts[32:] == [f"[es] Line {i}" for i in range(32, 40)]

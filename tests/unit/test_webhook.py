@@ -15,6 +15,7 @@ from activities.notify import SECRET_VARIABLE, NotifyActivities
 from dubbing import webhook
 from dubbing.contract import DubResult, OutputSet, WebhookEvent
 from dubbing.errors import ConfigurationError
+from dubbing.settings import Settings
 from dubbing.stages import WebhookCall
 from dubbing.webhook import WebhookError, WebhookRejectedError, deliver, sign, verify
 from tests.webhook_server import WebhookServer, webhook_server_fixture  # noqa: F401
@@ -132,7 +133,9 @@ def test_only_http_urls_are_accepted(url: str) -> None:
 def test_activity_failures_carry_type_and_retryability(webhook_server: WebhookServer,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SECRET_VARIABLE, "from-the-environment")
-    notify = NotifyActivities().notify_webhook
+    secret = Settings().webhook_secret
+    assert secret is not None
+    notify = NotifyActivities(secret.encode()).notify_webhook
     env = ActivityEnvironment()
     webhook_server.fail(1, 503)
     with pytest.raises(ApplicationError) as info:
