@@ -20,6 +20,10 @@ _DOTTED = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Z]\.")  # U.S., e.g., a single init
 _BASE_GAP = 0.1
 # Clause punctuation wins only when it lies in the middle two thirds of the piece.
 _MIN_CENTRALITY = 1 / 3
+# Pieces longer than this are cut at a pause of at least SOFT_PAUSE, into parts of MIN_PART.
+SOFT_SECONDS = 5.0
+SOFT_PAUSE = 0.25
+MIN_PART = 1.5
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ def group_sentences(words: list[Word], *, max_seconds: float = 12.0, pause_secon
     pieces = _merge(pieces, max_seconds=max_seconds, max_gap=pause_seconds,
                     min_seconds=min_seconds, min_words=min_words)
     capped = [part for piece in pieces for part in _cap(piece, max_seconds)]
-    return [_sentence(piece) for piece in capped]
+    paused = [part for piece in capped for part in _at_pauses(piece)]
+    return [_sentence(piece) for piece in paused]
 
 
 def _core(text: str) -> str:
@@ -122,6 +127,27 @@ def _cap(piece: list[Word], max_seconds: float) -> list[list[Word]]:
     if k is None:
         return [piece]
     return _cap(piece[:k], max_seconds) + _cap(piece[k:], max_seconds)
+
+
+def _at_pauses(piece: list[Word]) -> list[list[Word]]:
+    """Rule 5: a piece longer than a subtitle may stay up (SOFT_SECONDS) is cut at its longest
+    inner pause of at least SOFT_PAUSE, so each line starts on speech (a speaker reading on
+    without punctuation at sentence ends, say); parts stay at least `MIN_PART` long."""
+    if _seconds(piece) <= SOFT_SECONDS:
+        return [piece]
+    best: tuple[float, int] | None = None
+    for k in range(1, len(piece)):
+        gap = piece[k].start - piece[k - 1].end
+        if _attached(piece[k]) or gap < SOFT_PAUSE:
+            continue
+        if min(piece[k - 1].end - piece[0].start, piece[-1].end - piece[k].start) < MIN_PART:
+            continue
+        if best is None or gap > best[0]:
+            best = (gap, k)
+    if best is None:
+        return [piece]
+    k = best[1]
+    return _at_pauses(piece[:k]) + _at_pauses(piece[k:])
 
 
 def _best_cut(piece: list[Word]) -> int | None:

@@ -26,6 +26,8 @@ GPU_BATCH = 16
 LOOP_OVERLAP = 0.1
 # ...or when less than this share of its span holds speech.
 LOOP_MIN_SPEECH = 0.3
+# Silero VAD scores frames of this many samples at 16 kHz.
+VAD_WINDOW = 512
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, la
     long), which is what translation and fitting need. Decoding is repeatable: no sampling
     fallback, a fixed seed, and no conditioning on earlier text.
     """
-    runs = onsets.speech_runs(audio, ASR_RATE)
+    runs = _speech_runs(audio)
     heard = [w for w in _words(model, audio, language=language, beam_size=beam_size, runs=runs)
              if w.text.strip()]
     words = onsets.align_words(heard, runs)
@@ -119,6 +121,17 @@ def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, la
         end = min(limit, offset + sentence.end)
         if text and end - start >= 0.05:
             yield RecognizedLine(round(start, 3), round(end, 3), text)
+
+
+def _speech_runs(audio: np.ndarray) -> list[onsets.Run]:
+    """Where speech is: Silero VAD (bundled with faster-whisper) tells speech from music and
+    noise; the energy of the audio places each edge."""
+    from faster_whisper.vad import get_vad_model
+
+    window = VAD_WINDOW
+    padded = np.pad(audio, (0, window - len(audio) % window))
+    probs = np.asarray(get_vad_model()(padded)).reshape(-1)
+    return onsets.voice_runs(audio, ASR_RATE, probs, window / ASR_RATE)
 
 
 def is_loop(text: str, start: float, end: float, previous: tuple[str, float] | None,

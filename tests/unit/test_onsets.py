@@ -37,6 +37,40 @@ def test_short_gaps_between_words_do_not_split_a_run() -> None:
     assert len(runs) == 1
 
 
+HOP = 0.032  # Silero's frame
+
+
+def probs_for(spans: list[tuple[float, float]], seconds: float, lag: float) -> np.ndarray:
+    """A voice-activity model's scores: speech `lag` seconds late at both edges."""
+    t = np.arange(int(seconds / HOP)) * HOP
+    inside = np.zeros(len(t), dtype=bool)
+    for start, end in spans:
+        inside |= (t >= start + lag) & (t < end + lag)
+    return np.where(inside, 0.9, 0.05)
+
+
+def test_model_edges_move_onto_the_energy_edges() -> None:
+    spans = [(0.5, 1.5), (2.3, 4.0)]
+    runs = onsets.voice_runs(bursts(spans, 5.0), RATE, probs_for(spans, 5.0, 0.12), HOP)
+    found = [(r.start, r.end) for r in runs]
+    assert np.allclose(found, spans, atol=0.03), found
+
+
+def test_an_earlier_noise_burst_is_not_taken_for_the_onset() -> None:
+    samples = bursts([(0.3, 0.35), (0.5, 1.5)], 3.0)  # a click 150 ms before the speech
+    runs = onsets.voice_runs(samples, RATE, probs_for([(0.5, 1.5)], 3.0, 0.1), HOP)
+    assert abs(runs[0].start - 0.5) <= 0.03
+
+
+def test_a_silence_the_model_smooths_over_still_splits_speech() -> None:
+    spans = [(0.5, 1.5), (1.65, 3.0)]  # 150 ms of digital silence between two sentences
+    samples = bursts(spans, 4.0)
+    samples[int(1.5 * RATE):int(1.65 * RATE)] = 0
+    probs = probs_for([(0.5, 3.0)], 4.0, 0.0)  # the model scores it all as speech
+    runs = onsets.voice_runs(samples, RATE, probs, HOP)
+    assert len(runs) == 2 and abs(runs[1].start - 1.65) <= 0.04, runs
+
+
 def test_words_move_onto_the_speech_they_belong_to() -> None:
     runs = [onsets.Run(1.0, 2.0), onsets.Run(3.0, 4.0)]
     words = [Word(0.6, 1.2, " Early"), Word(1.2, 2.3, " late."), Word(2.1, 3.4, " Across"),
@@ -46,6 +80,12 @@ def test_words_move_onto_the_speech_they_belong_to() -> None:
     assert moved[1].end == 2.0, "a last word ends where the speech ends"
     assert moved[2].start == 3.0, "a word bridging a pause goes to the speech it overlaps most"
     assert moved[3].end == 4.0
+
+
+def test_a_word_far_from_any_speech_keeps_its_times() -> None:
+    runs = [onsets.Run(1.0, 2.0), onsets.Run(5.0, 6.0)]
+    words = [Word(1.0, 1.5, " Said"), Word(3.0, 3.4, " softly"), Word(5.0, 5.5, " again")]
+    assert onsets.align_words(words, runs)[1] == words[1]
 
 
 def test_loops_are_told_from_real_repetitions() -> None:
