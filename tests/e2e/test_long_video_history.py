@@ -26,6 +26,8 @@ from dubbing.contract import (
     OutputSet,
 )
 from dubbing.stages import (
+    CleanupInput,
+    ExtractInput,
     FitInput,
     MediaInfo,
     PlanInput,
@@ -52,7 +54,7 @@ async def probe_media(inp: ProbeInput) -> MediaInfo:
 
 
 @activity.defn(name="extract_audio")
-async def extract_audio(inp: ProbeInput, info: MediaInfo) -> str:
+async def extract_audio(inp: ExtractInput) -> str:
     return f"jobs/{inp.job_id}/work/audio.wav"
 
 
@@ -89,7 +91,7 @@ async def render(inp: RenderInput) -> OutputSet:
 
 
 @activity.defn(name="cleanup_job")
-async def cleanup(inp: object) -> int:
+async def cleanup(inp: CleanupInput) -> int:
     return 0
 
 
