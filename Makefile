@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: setup debs venv up down demo test test-fast lint mutation bench bench-quick quality clean
+.PHONY: setup debs venv up down demo test test-fast lint mutation histories bench bench-quick quality clean
 
 setup: debs venv
 
@@ -48,6 +48,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
+
+# Record the histories the replay test guards, from today's code (see the README first).
+histories: setup
+	$(BIN)/python -m tests.record_histories
 
 # Mutation testing of the domain modules listed under [tool.mutmut] in pyproject.toml.
 mutation: setup

@@ -1,7 +1,9 @@
 """Record the histories the replay test guards: `python -m tests.record_histories`.
 
-Re-record only for a change that is *meant* to be incompatible with runs already in flight;
-otherwise put the change behind `workflow.patched` and keep the old histories.
+Every workflow type on its main paths, run on the real engines with today's code. Re-record
+after a change that is *meant* to be incompatible with runs in flight (and say so in the
+commit); otherwise put the change behind `workflow.patched` and keep the old histories, which
+then prove the patch keeps old runs replaying.
 """
 
 from __future__ import annotations
@@ -9,50 +11,96 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from dubbing.contract import QUERY_PROGRESS, SIGNAL_CANCEL, CancelRequest, DubJob, Progress
+from dubbing.client import DubClient
+from dubbing.contract import (
+    QUERY_PROGRESS,
+    SIGNAL_CANCEL,
+    CancelRequest,
+    DubJob,
+    Progress,
+    RedubRequest,
+)
 from dubbing.settings import Settings
-from dubbing.storage import open_store
-from starter import jobs
+from dubbing.storage import Store, open_store
+from starter import batch, jobs
 from tests.conftest import search_attribute_keys, temporal_binary
 from tests.helpers import SAMPLE
 from tests.media import speech_video
 from worker.build import Role, build_worker
 
 OUT = Path(__file__).parent / "histories"
+Step = Callable[[Client, Store, Path], Awaitable[WorkflowHandle]]
 
 
 async def _save(handle: WorkflowHandle, name: str) -> None:
     with contextlib.suppress(Exception):
         await handle.result()
     history = await handle.fetch_history()
-    (OUT / f"{name}.json").write_text(history.to_json())
+    await asyncio.to_thread((OUT / f"{name}.json").write_text, history.to_json())
+    print(f"{name}: {len(history.events)} events")
 
 
-async def _record(client: Client, settings: Settings, tmp: Path) -> None:
-    store = open_store(settings.store)
-    done = await jobs.submit(client, store, SAMPLE, DubJob(input_key="-", input_name=SAMPLE.name))
-    await _save(done, "completed")
+def _job(path: Path, **options: object) -> DubJob:
+    return DubJob(input_key="-", input_name=path.name, **options)  # type: ignore[arg-type]
+
+
+async def _in_stage(handle: WorkflowHandle, stage: str) -> None:
+    for _ in range(1200):
+        progress = await handle.query(QUERY_PROGRESS, result_type=Progress)
+        if progress.stage == stage:
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{handle.id} never reached {stage}")
+
+
+async def completed_then_redubbed(client: Client, store: Store, tmp: Path) -> None:
+    done = await jobs.submit(client, store, SAMPLE, _job(SAMPLE))
+    await _save(done, "dubvideo-completed")
+    await DubClient(client).redub(done.id, RedubRequest(target_lang="es", index=1,
+                                                        text="Una frase nueva."))
+    await _save(client.get_workflow_handle(f"{done.id}-redub"), "redubsegment-completed")
+
+
+async def failed(client: Client, store: Store, tmp: Path) -> None:
     notes = tmp / "notes.mp4"
-    notes.write_text("not a video\n" * 40)
-    failed = await jobs.submit(client, store, notes, DubJob(input_key="-", input_name=notes.name))
-    await _save(failed, "failed")
-    video = speech_video(tmp / "long.mp4", 120)
-    cancelled = await jobs.submit(client, store, video,
-                                  DubJob(input_key="-", input_name=video.name,
-                                         heartbeat_seconds=3))
-    for _ in range(600):
-        progress = await cancelled.query(QUERY_PROGRESS, result_type=Progress)
-        if progress.stage == "transcribe":
-            break
-        await asyncio.sleep(0.1)
-    await cancelled.signal(SIGNAL_CANCEL, CancelRequest(reason="recorded cancellation"))
-    await _save(cancelled, "cancelled")
+    await asyncio.to_thread(notes.write_text, "not a video\n" * 40)
+    await _save(await jobs.submit(client, store, notes, _job(notes)), "dubvideo-failed")
+
+
+async def cancelled(client: Client, store: Store, tmp: Path) -> None:
+    video = await asyncio.to_thread(speech_video, tmp / "long.mp4", 120)
+    handle = await jobs.submit(client, store, video, _job(video, heartbeat_seconds=3))
+    await _in_stage(handle, "transcribe")
+    await handle.signal(SIGNAL_CANCEL, CancelRequest(reason="recorded cancellation"))
+    await _save(handle, "dubvideo-cancelled")
+
+
+async def paused_resumed_redubbed(client: Client, store: Store, tmp: Path) -> None:
+    video = await asyncio.to_thread(speech_video, tmp / "paused.mp4", 60)
+    handle = await jobs.submit(client, store, video, _job(video, window_seconds=30))
+    await _in_stage(handle, "transcribe")
+    dub = DubClient(client)
+    await dub.redub(handle.id, RedubRequest(target_lang="es", index=0, text="Hola otra vez."))
+    await dub.pause(handle.id)
+    await asyncio.sleep(2)
+    await dub.resume(handle.id)
+    await _save(handle, "dubvideo-paused-resumed-redubbed")
+
+
+async def batch_with_a_failed_item(client: Client, store: Store, tmp: Path) -> None:
+    broken = tmp / "broken.mp4"
+    await asyncio.to_thread(broken.write_text, "not a video either\n" * 40)
+    clip = tmp / "clip.mp4"
+    await asyncio.to_thread(speech_video, clip, 12)
+    handle = await batch.submit_batch(client, store, [clip, broken], _job(clip), max_running=2)
+    await _save(handle, "dubbatch-one-failed")
 
 
 async def main() -> None:
@@ -62,10 +110,14 @@ async def main() -> None:
         search_attributes=search_attribute_keys(),
     ) as env:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(store=f"{tmp}/store", scratch_dir=Path(tmp) / "scratch")
+            settings = Settings(store=f"{tmp}/store", scratch_dir=Path(tmp) / "scratch",
+                                hf_hub_offline=True)
+            store = open_store(settings.store, settings)
             async with build_worker(env.client, settings, Role.CPU), \
                     build_worker(env.client, settings, Role.GPU):
-                await _record(env.client, settings, Path(tmp))
+                for record in (completed_then_redubbed, failed, cancelled,
+                               paused_resumed_redubbed, batch_with_a_failed_item):
+                    await record(env.client, store, Path(tmp))
 
 
 if __name__ == "__main__":
