@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio.client import (
     Client,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
 )
@@ -48,6 +49,22 @@ from dubbing.contract import (
     RedubJob,
     RedubRequest,
 )
+
+
+def last_retry_error(description: WorkflowExecutionDescription) -> str | None:
+    """What made a running activity of the job fail its last attempt, as "activity: type:
+    message"; None when nothing is being retried. Read from the server's description of the
+    job's pending activities (the workflow itself never sees an attempt fail)."""
+    for pending in description.raw_description.pending_activities:
+        failure = pending.last_failure
+        if pending.attempt > 1 and failure.message:
+            kind = failure.application_failure_info.type or "error"
+            return f"{pending.activity_type.name}: {kind}: {failure.message.splitlines()[0]}"
+    return None
+
+
+def with_last_error(progress: Progress, description: WorkflowExecutionDescription) -> Progress:
+    return progress.model_copy(update={"last_error": last_retry_error(description)})
 
 
 def summary(job: DubJob, seconds: float | None = None) -> str:
@@ -132,8 +149,11 @@ class DubClient:
         return handle.result_run_id or ""
 
     async def progress(self, job_id: str) -> Progress:
-        result: Progress = await self.handle(job_id).query(QUERY_PROGRESS, result_type=Progress)
-        return result
+        """The job's progress, with `last_error` set while one of its activities is being
+        retried (the failure of its last attempt)."""
+        handle = self.handle(job_id)
+        result: Progress = await handle.query(QUERY_PROGRESS, result_type=Progress)
+        return with_last_error(result, await handle.describe())
 
     async def cancel(self, job_id: str, reason: str = "cancelled by request") -> None:
         """Ask the job to stop; it ends CANCELED with `reason` recorded and its objects removed."""

@@ -176,7 +176,9 @@ class Progress(Frozen):
     elapsed_seconds: float
     eta_seconds: float | None
     paused: bool
-    last_error: str | None = None
+    last_error: str | None = Field(
+        default=None, description="while an activity is retried: why its last attempt failed "
+        "(set by DubClient.progress and the CLI from the server's pending activities)")
 
 
 class RedubRequest(Frozen):

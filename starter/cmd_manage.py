@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedErr
 from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError
 
+from dubbing.client import with_last_error
 from dubbing.contract import (
     QUERY_PROGRESS,
     SA_INPUT_NAME,
@@ -42,10 +43,11 @@ async def _progress(client: Client, job_id: str) -> tuple[str, Progress | None]:
         raise Exit(EXIT_USAGE, f"no job {job_id}: {first_line(exc)}") from exc
     status = desc.status.name.lower() if desc.status else "unknown"
     try:
-        return status, await asyncio.wait_for(
+        progress = await asyncio.wait_for(
             handle.query(QUERY_PROGRESS, result_type=Progress), 5)
     except Exception:
         return status, None  # no worker has it yet, or the workflow is closed and evicted
+    return status, with_last_error(progress, desc)
 
 
 @app.command()
@@ -66,6 +68,8 @@ def status(job_id: str, as_json: Json = False) -> None:
                   f"elapsed{eta}{', paused' if p.paused else ''}")
         for name, s in p.stages.items():
             out.print(f"  {name:<11} {s.done}/{s.total}")
+        if p.last_error:
+            out.print(f"retrying after: {p.last_error}", highlight=False)
         return EXIT_OK
 
     run(main)

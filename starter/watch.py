@@ -9,6 +9,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from dubbing.client import with_last_error
 from dubbing.contract import QUERY_PROGRESS, DubResult
 from dubbing.contract import Progress as JobProgress
 
@@ -26,6 +27,8 @@ async def follow(handle: WorkflowHandle, console: Console) -> DubResult:
             if progress is not None:
                 note = "paused" if progress.paused else (
                     f"eta {progress.eta_seconds:.0f}s" if progress.eta_seconds else "")
+                if progress.last_error:
+                    note = f"retrying after {progress.last_error}"[:120]
                 bar.update(task, completed=progress.percent, stage=progress.stage, note=note)
             await asyncio.wait([result_task], timeout=POLL_SECONDS)
         result = result_task.result()
@@ -35,7 +38,8 @@ async def follow(handle: WorkflowHandle, console: Console) -> DubResult:
 
 async def _query(handle: WorkflowHandle) -> JobProgress | None:
     try:
-        return await asyncio.wait_for(
+        progress = await asyncio.wait_for(
             handle.query(QUERY_PROGRESS, result_type=JobProgress), timeout=5)
+        return with_last_error(progress, await handle.describe())
     except (RPCError, WorkflowQueryFailedError, TimeoutError):
         return None  # no worker has picked the job up yet, or it just closed

@@ -19,7 +19,6 @@ class Tracker:
         self.stage = "queued"
         self.state = JobState.RUNNING
         self.paused = False
-        self.last_error: str | None = None
         self.stages = {name: [0, 1] for name in WEIGHTS}
 
     def begin(self, stage: Stage, total: int = 1) -> None:
@@ -73,5 +72,4 @@ class Tracker:
             elapsed_seconds=round(elapsed, 1),
             eta_seconds=round(eta, 1) if eta is not None else None,
             paused=self.paused,
-            last_error=self.last_error,
         )
