@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.media import speech_video
+from bench.media import speech_video
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".state" / "bench"

@@ -15,11 +15,11 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from bench.history import HistoryStats, analyze
+from bench.stack import Stack
 from dubbing import contract
 from dubbing.contract import DubJob, DubResult
 from dubbing.storage import Store, open_store
 from starter import jobs
-from tests.stack import Stack
 
 SEARCH_ATTRIBUTES = {
     contract.SA_STAGE: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

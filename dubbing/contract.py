@@ -10,7 +10,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 WORKFLOW_NAME = "DubVideo"
 CPU_TASK_QUEUE = "dub-cpu"
@@ -39,6 +39,10 @@ SEARCH_ATTRIBUTES = {SA_STAGE: "Keyword", SA_SOURCE_LANG: "Keyword",
 PRIORITIES = {"high": 1, "normal": 3, "low": 5}  # Temporal priority keys: lower runs first
 
 OUTPUT_KINDS = ("mp4", "source_srt", "target_srt", "source_vtt", "target_vtt", "report")
+# The translation engines and voices a job may ask for.
+PROVIDERS = ("google", "deepl", "libre", "mymemory", "microsoft")  # through deep-translator
+TRANSLATORS = ("apertium", *PROVIDERS)
+VOICES = ("auto", "espeak", "piper", "xtts")
 
 
 class Frozen(BaseModel):
@@ -89,6 +93,21 @@ class DubJob(Frozen):
     priority: Literal["high", "normal", "low"] = "normal"
     reference_key: str | None = Field(
         default=None, description="stored reference transcript: the report gives the WER")
+    @field_validator("translator")
+    @classmethod
+    def _known_translator(cls, value: str) -> str:
+        if value not in TRANSLATORS:
+            raise ValueError(f"unknown translator {value!r}; choose one of "
+                             f"{', '.join(TRANSLATORS)}")
+        return value
+
+    @field_validator("voice")
+    @classmethod
+    def _known_voice(cls, value: str) -> str:
+        if value not in VOICES:
+            raise ValueError(f"unknown voice {value!r}; choose one of {', '.join(VOICES)}")
+        return value
+
     glossary: dict[str, str] = Field(
         default_factory=dict, description="source term -> target term, applied before "
         "translation")

@@ -188,11 +188,15 @@ class PrepareRedubInput(Model):
 
 
 class RedubLine(Model):
-    """Where a redubbed line lives, and its new revision."""
+    """Where a redubbed line lives, its new revision, and the window's stored work."""
 
     window: Window
     line: int
     revision: int
+    texts_key: str
+    segments_key: str
+    clips_key: str
+    audio_key: str
 
 
 class CleanupInput(Model):

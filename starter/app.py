@@ -22,8 +22,8 @@ from temporalio.exceptions import CancelledError, FailureError
 
 from dubbing.contract import DubResult
 from dubbing.settings import Settings
-from worker import telemetry
-from worker.connect import connect
+from dubclient import telemetry
+from dubclient.connect import connect
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 

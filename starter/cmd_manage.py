@@ -12,7 +12,6 @@ from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedErr
 from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError
 
-from dubbing.client import with_last_error
 from dubbing.contract import (
     QUERY_PROGRESS,
     SA_INPUT_NAME,
@@ -26,6 +25,7 @@ from dubbing.contract import (
     Stage,
 )
 from dubbing.settings import Settings
+from dubclient.client import with_last_error
 from starter.app import EXIT_OK, EXIT_USAGE, Exit, app, client_for, emit_json, first_line, out
 from starter.app import run_command as run
 

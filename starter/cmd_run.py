@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from pydantic import ValidationError
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from dubbing.contract import DubResult, FitSummary
+from dubbing.contract import DubResult, FitSummary, RedubRequest
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from dubbing.tracing import tracer
-from starter import interrupt, jobs, outputs, redub, watch
+from dubclient import DubClient
+from starter import interrupt, jobs, outputs, watch
 from starter.app import (
     EXIT_FAILED,
     EXIT_OK,
@@ -33,7 +35,7 @@ from starter.app import (
     outcome,
     run_command,
 )
-from starter.options import build_job, check_input, read_glossary
+from starter.options import build_job, check_input, problem, read_glossary
 
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document for scripts")]
 OutDir = Annotated[Path, typer.Option("--out", help="where outputs are written")]
@@ -207,8 +209,13 @@ def redub_line(
         settings = Settings()
         client = await client_for(settings)
         try:
-            done = await redub.redub(client, job_id, index, text, to)
-        except (ValueError, RPCError, WorkflowUpdateFailedError) as exc:
+            dub = DubClient(client)
+            lang = to or (await dub.job(job_id)).target_langs[0]
+            done = await dub.redub(job_id, RedubRequest(target_lang=lang, index=index,
+                                                        text=text))
+        except ValidationError as exc:
+            raise Exit(EXIT_USAGE, f"cannot redub {job_id}: {problem(exc)}") from exc
+        except (ValueError, LookupError, RPCError, WorkflowUpdateFailedError) as exc:
             raise Exit(EXIT_USAGE, f"cannot redub {job_id}: {first_line(exc)}") from exc
         except WorkflowFailureError as exc:
             raise Exit(EXIT_FAILED, f"redub of {job_id} failed: {failure_message(exc)}") from exc

@@ -11,7 +11,6 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dubbing import keys
-from dubbing.client import start_options
 from dubbing.contract import (
     WORKFLOW_NAME,
     DubJob,
@@ -20,6 +19,7 @@ from dubbing.contract import (
 from dubbing.errors import DubError
 from dubbing.media.probe import probe
 from dubbing.storage import Store
+from workflows.attributes import start_options
 
 
 def file_digest(path: Path) -> str:

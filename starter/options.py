@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from dubbing.contract import DubJob, TranscriptionSettings
-from dubbing.engines.translate import TRANSLATORS
-from dubbing.engines.tts import VOICES
 from starter.app import EXIT_USAGE, Exit
 
 GLOSSARY_LIMIT = 500
@@ -28,17 +28,21 @@ def build_job(source: str, to: str, translator: str, voice: str, asr_model: str,
     targets = tuple(t.strip() for t in to.split(",") if t.strip())
     if not targets:
         raise Exit(EXIT_USAGE, "--to needs at least one language code")
-    if translator not in TRANSLATORS:
-        raise Exit(EXIT_USAGE, f"unknown translator {translator!r}; choose one of "
-                   f"{', '.join(TRANSLATORS)}")
-    if voice not in VOICES:
-        raise Exit(EXIT_USAGE, f"unknown voice {voice!r}; choose one of {', '.join(VOICES)}")
     try:
         return DubJob(input_key="pending", input_name=input_name, source_lang=source,
                       target_langs=targets, translator=translator, voice=voice,
                       transcription=TranscriptionSettings(model=asr_model), **options)
-    except ValueError as exc:
-        raise Exit(EXIT_USAGE, str(exc).splitlines()[0]) from exc
+    except ValidationError as exc:
+        raise Exit(EXIT_USAGE, problem(exc)) from exc
+
+
+def problem(exc: ValidationError) -> str:
+    """The first thing wrong, in one line: "--max-stretch: ..." rather than pydantic's
+    "1 validation error for DubJob"."""
+    error = exc.errors()[0]
+    field = "--" + "-".join(str(part) for part in error["loc"][:1]).replace("_", "-")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message if "unknown" in message else f"{field}: {message}"
 
 
 def read_glossary(path: Path | None) -> dict[str, str]:

@@ -9,9 +9,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from dubbing.client import with_last_error
 from dubbing.contract import QUERY_PROGRESS, DubResult
 from dubbing.contract import Progress as JobProgress
+from dubclient.client import with_last_error
 
 POLL_SECONDS = 0.5
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from playwright.async_api import BrowserContext, Route, async_playwright
 
-from tests.conftest import search_attribute_flags, temporal_binary
+from bench.stack import Stack, free_port, search_attribute_flags
+from tests.conftest import temporal_binary
 from tests.helpers import ROOT
-from tests.stack import Stack, free_port
 
 CHROMIUM = Path(os.environ.get("DUB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",

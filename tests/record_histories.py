@@ -18,7 +18,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from dubbing.client import DubClient
+from bench.media import speech_video
 from dubbing.contract import (
     QUERY_PROGRESS,
     SIGNAL_CANCEL,
@@ -29,10 +29,10 @@ from dubbing.contract import (
 )
 from dubbing.settings import Settings
 from dubbing.storage import Store, open_store
+from dubclient.client import DubClient
 from starter import batch, jobs
 from tests.conftest import search_attribute_keys, temporal_binary
 from tests.helpers import SAMPLE
-from tests.media import speech_video
 from worker.build import Role, build_worker
 
 OUT = Path(__file__).parent / "histories"

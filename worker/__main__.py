@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from dubbing.settings import Settings
-from worker import telemetry
+from dubclient import telemetry
+from dubclient.connect import connect
 from worker.build import Role, build_worker
-from worker.connect import connect
 
 log = logging.getLogger("worker")
 

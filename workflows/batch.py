@@ -31,7 +31,6 @@ from temporalio.exceptions import (
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from dubbing.client import details, search_attributes, summary
     from dubbing.contract import (
         BATCH_WORKFLOW_NAME,
         CPU_TASK_QUEUE,
@@ -45,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         BatchProgress,
         DubResult,
     )
+    from workflows.attributes import details, search_attributes, summary
     from workflows.concurrency import root_cause
 
 ITEMS_PER_RUN = 200  # children started per run before continuing as new (<= ~1,800 events)

@@ -9,7 +9,6 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from dubbing import keys
     from dubbing.contract import REDUB_WORKFLOW_NAME, DubJob, OutputSet, RedubJob, RedubRequest
     from dubbing.stages import (
         FitInput,
@@ -32,20 +31,19 @@ async def redub_line(job_id: str, job: DubJob, windows: list[Window], fit_keys: 
                                            fit_keys=fit_keys),
         summary=f"redub line {request.index} {lang}", heartbeat=heartbeat)
     w = line.window
-    texts_key = keys.texts_key(job_id, w.index, lang)
-    segments_key = keys.segments_key(job_id, w.index)
     await r.run(r.synthesize_segments,
-                SynthesizeInput(job_id=job_id, window_index=w.index, texts_key=texts_key,
+                SynthesizeInput(job_id=job_id, window_index=w.index, texts_key=line.texts_key,
                                 target_lang=lang, voice=job.voice, strict=True,
-                                segments_key=segments_key, audio_key=keys.audio_key(job_id),
+                                segments_key=line.segments_key, audio_key=line.audio_key,
                                 window_seconds=w.end - w.start, max_stretch=job.max_stretch,
                                 min_speed=job.min_speed, lines=[line.line],
                                 revision=line.revision),
                 summary=f"synthesize line {request.index} {lang} r{line.revision}",
                 heartbeat=heartbeat)
     await r.run(r.fit_segments,
-                FitInput(job_id=job_id, window=w, target_lang=lang, segments_key=segments_key,
-                         texts_key=texts_key, clips_key=keys.clips_key(job_id, w.index, lang),
+                FitInput(job_id=job_id, window=w, target_lang=lang,
+                         segments_key=line.segments_key, texts_key=line.texts_key,
+                         clips_key=line.clips_key,
                          max_stretch=job.max_stretch, overflow=job.overflow,
                          min_speed=job.min_speed),
                 summary=f"fit window {w.index} {lang}", heartbeat=heartbeat)

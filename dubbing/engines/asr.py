@@ -12,7 +12,7 @@ import numpy as np
 
 from dubbing import onsets
 from dubbing.engines import models
-from dubbing.errors import ConfigurationError, UnsupportedLanguageError
+from dubbing.errors import ConfigurationError
 from dubbing.media.audio import ASR_RATE
 from dubbing.sentences import Word, group_sentences
 from dubbing.settings import Settings, defaults
@@ -91,14 +91,6 @@ def _construct(spec: str, device: str, compute_type: str, settings: Settings) ->
 
 def _on_gpu(model: Any) -> bool:
     return getattr(getattr(model, "model", None), "device", "cpu") == "cuda"
-
-
-def check_language(spec: str, language: str) -> None:
-    if spec.endswith(".en") and language != "en":
-        raise UnsupportedLanguageError(
-            f"speech model {spec} recognizes English only, but the source language is "
-            f"{language!r}; choose a multilingual model (for example 'small') with --asr-model"
-        )
 
 
 def transcribe(model: Any, audio: np.ndarray, *, offset: float, limit: float, language: str,

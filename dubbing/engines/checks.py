@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dubbing.contract import DubJob
-from dubbing.engines.asr import check_language
 from dubbing.engines.translate import make_translator
 from dubbing.errors import UnsupportedLanguageError
 from dubbing.languages import ESPEAK_VOICES
@@ -19,6 +18,14 @@ def check_job(job: DubJob, settings: Settings | None = None) -> None:
                 f"the target language {target!r} is the source language; choose another --to")
         make_translator(job.translator, job.source_lang, target, settings)
         check_voice(job.voice, target)
+
+
+def check_language(spec: str, language: str) -> None:
+    if spec.endswith(".en") and language != "en":
+        raise UnsupportedLanguageError(
+            f"speech model {spec} recognizes English only, but the source language is "
+            f"{language!r}; choose a multilingual model (for example 'small') with --asr-model"
+        )
 
 
 def check_voice(voice: str, lang: str) -> None:

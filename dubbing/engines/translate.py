@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import pybreaker
 
+from dubbing.contract import TRANSLATORS
 from dubbing.engines.breaker import get_breaker
 from dubbing.errors import ConfigurationError, DubError, ToolError, UnsupportedLanguageError
 from dubbing.languages import APERTIUM_MODES
@@ -30,7 +31,6 @@ DEEP_PROVIDERS = {
     "mymemory": "MyMemoryTranslator",
     "microsoft": "MicrosoftTranslator",
 }
-TRANSLATORS = ("apertium", *DEEP_PROVIDERS)
 NO_FALLBACK = ("", "none")
 
 

@@ -6,12 +6,12 @@ import wave
 from pathlib import Path
 from typing import Any, Protocol
 
+from dubbing.contract import VOICES
 from dubbing.engines import models
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
 from dubbing.languages import ESPEAK_VOICES
 from dubbing.media.tools import require, run_tool
 
-VOICES = ("auto", "espeak", "piper", "xtts")
 ESPEAK_WPM = 165
 
 

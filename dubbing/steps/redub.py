@@ -36,7 +36,10 @@ def prepare(store: Store, inp: PrepareRedubInput) -> RedubLine:
         texts[line] = req.text
         store.put_json(keys.revisions_key(inp.job_id, window.index, req.target_lang), history)
         store.put_json(texts_key, texts)
-    return RedubLine(window=window, line=line, revision=entries[-1]["revision"])
+    return RedubLine(window=window, line=line, revision=entries[-1]["revision"],
+                     texts_key=texts_key, segments_key=keys.segments_key(inp.job_id, window.index),
+                     clips_key=keys.clips_key(inp.job_id, window.index, req.target_lang),
+                     audio_key=keys.audio_key(inp.job_id))
 
 
 def revisions(store: Store, job_id: str, window: int, lang: str) -> dict[str, list[Any]]:

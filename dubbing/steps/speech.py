@@ -9,6 +9,7 @@ from typing import Any
 
 from dubbing import keys
 from dubbing.engines import asr
+from dubbing.engines.checks import check_language
 from dubbing.media import audio
 from dubbing.settings import Settings
 from dubbing.stages import Segment, TranscribeCheckpoint, TranscribeInput, TranscribeOutput
@@ -25,7 +26,7 @@ def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: B
     Chunks are cut in silences and decoded independently, so a resumed attempt produces the
     same lines as an uninterrupted one while never decoding a finished chunk again.
     """
-    asr.check_language(inp.settings.model, inp.language)
+    check_language(inp.settings.model, inp.language)
     beat(checkpoint)  # the model load below can take a while on a fresh worker
     model = asr.load_model(inp.settings.model, settings)
     chunks = inp.window.chunk_bounds()

@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
+from bench.media import speech_video
 from dubbing import keys
 from dubbing.contract import (
     BATCH_WORKFLOW_NAME,
@@ -31,7 +32,6 @@ from dubbing.contract import (
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from starter.batch import batch_id, collect, render_table, submit_batch, upload
-from tests.media import speech_video
 from workflows.batch import DubBatchWorkflow
 
 pytestmark = pytest.mark.slow

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from bench.media import speech_video
 from dubbing.settings import Settings
 from tests.conftest import service_env
 from tests.e2e.test_starter_cli import starter
 from tests.helpers import SAMPLE, SAMPLE_REFERENCE
-from tests.media import speech_video
 
 pytestmark = pytest.mark.slow
 

@@ -12,12 +12,12 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 
+from bench.media import speech_video
 from dubbing import keys
-from dubbing.client import DubClient
 from dubbing.contract import PRIORITIES, DubJob, JobState, RedubRequest
 from dubbing.settings import Settings
 from dubbing.storage import open_store
-from tests.media import speech_video
+from dubclient.client import DubClient
 
 pytestmark = pytest.mark.slow
 
@@ -63,8 +63,8 @@ async def test_start_pause_resume_and_result(dub: DubClient, workers: Settings,
     assert paused.paused and paused.state == JobState.PAUSED
     now = await dub.progress(job_id)
     assert now.paused and now.state == JobState.PAUSED
-    message = await dub.redub(job_id, RedubRequest(target_lang="es", index=0, text="Hola."))
-    assert "before the mix" in message
+    queued = await dub.redub(job_id, RedubRequest(target_lang="es", index=0, text="Hola."))
+    assert "before the mix" in queued.message and queued.output is None
     resumed = await dub.resume(job_id)
     assert not resumed.paused and resumed.state == JobState.RUNNING
     result = await asyncio.wait_for(dub.result(job_id), 300)
@@ -103,8 +103,9 @@ async def test_start_is_idempotent_and_redub_after_the_end(dub: DubClient, worke
     assert await dub.start(job, job_id) == first  # completed: attaches, no second run
     runs = [w.run_id async for w in dub.client.list_workflows(f"WorkflowId = '{job_id}'")]
     assert set(runs) <= {first}
-    message = await dub.redub(job_id, RedubRequest(target_lang="es", index=0, text="Hola."))
-    assert "revision 1" in message
+    done = await dub.redub(job_id, RedubRequest(target_lang="es", index=0, text="Hola."))
+    assert "revision 1" in done.message
+    assert done.output is not None and done.output.summary.revision == 1
     assert result.outputs[0].summary.revision == 0
 
 

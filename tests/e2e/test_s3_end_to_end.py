@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.stack import Stack
 from dubbing import keys
 from dubbing.storage import open_store
 from tests.e2e.test_long_video_history import payload_sizes
 from tests.helpers import SAMPLE, ffprobe
 from tests.s3 import s3_server, s3_settings
-from tests.stack import Stack
 
 __all__ = ["s3_server"]  # the fixture, imported for pytest
 pytestmark = pytest.mark.slow

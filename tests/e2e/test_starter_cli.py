@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from bench.media import speech_video
 from dubbing import keys
 from dubbing.settings import Settings
 from tests.conftest import service_env
 from tests.helpers import SAMPLE, ffprobe, stream_md5
-from tests.media import speech_video
 
 pytestmark = pytest.mark.slow
 

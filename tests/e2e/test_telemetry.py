@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
+from bench.media import speech_video
 from dubbing.contract import DubJob, DubResult
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from dubbing.tracing import tracer
+from dubclient.connect import connect
 from starter import jobs
 from tests.conftest import SPANS
-from tests.media import speech_video
-from worker.connect import connect
 
 pytestmark = pytest.mark.slow
 

@@ -14,11 +14,11 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
+from bench.media import speech_video
+from bench.stack import HEAVY_MODULES, Stack, free_port
 from dubbing.contract import DubJob, DubResult
 from dubbing.storage import open_store
 from starter import jobs
-from tests.media import speech_video
-from tests.stack import HEAVY_MODULES, Stack, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -8,11 +8,11 @@ import subprocess
 import numpy as np
 import pytest
 
+from bench.media import CLIPS
 from dubbing import onsets
 from dubbing.engines import asr
 from dubbing.media.audio import read_window
 from dubbing.sentences import Word
-from tests.media import CLIPS
 
 RATE = 16000
 

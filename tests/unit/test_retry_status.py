@@ -15,10 +15,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from dubbing.client import DubClient
 from dubbing.contract import CPU_TASK_QUEUE, DubJob
 from dubbing.settings import Settings
 from dubbing.stages import CleanupInput, MediaInfo, ProbeInput
+from dubclient.client import DubClient
 from tests.conftest import search_attribute_keys, temporal_binary
 from tests.e2e.test_starter_cli import starter
 from workflows.dub_video import DubVideoWorkflow

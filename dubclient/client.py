@@ -7,6 +7,7 @@ video must already be in the service's storage under `job.input_key` (by convent
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from temporalio.client import (
@@ -16,10 +17,6 @@ from temporalio.client import (
     WorkflowHandle,
 )
 from temporalio.common import (
-    Priority,
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -28,14 +25,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dubbing.contract import (
     CPU_TASK_QUEUE,
-    DEFAULT_EXECUTION_TIMEOUT,
     PRIORITIES,
     QUERY_PROGRESS,
     REDUB_WORKFLOW_NAME,
-    SA_INPUT_NAME,
-    SA_SOURCE_LANG,
-    SA_STAGE,
-    SA_TARGET_LANGS,
     SIGNAL_CANCEL,
     UPDATE_PAUSE,
     UPDATE_REDUB,
@@ -49,6 +41,7 @@ from dubbing.contract import (
     RedubJob,
     RedubRequest,
 )
+from workflows.attributes import start_options
 
 
 def last_retry_error(description: WorkflowExecutionDescription) -> str | None:
@@ -67,46 +60,13 @@ def with_last_error(progress: Progress, description: WorkflowExecutionDescriptio
     return progress.model_copy(update={"last_error": last_retry_error(description)})
 
 
-def summary(job: DubJob, seconds: float | None = None) -> str:
-    """The one line the Web UI shows for the job: "dub talk.mp4 en->es, 6:12"."""
-    length = f", {int(seconds) // 60}:{int(seconds) % 60:02d}" if seconds else ""
-    return f"dub {job.input_name} {job.source_lang}->{','.join(job.target_langs)}{length}"
+@dataclass(frozen=True)
+class Redubbed:
+    """What a redub did: queued into the running job, or a new revision of the outputs."""
 
-
-def details(job: DubJob) -> str:
-    """The settings, as markdown for the Web UI's details pane."""
-    rows = [("translator", job.translator), ("voice", job.voice),
-            ("speech model", job.transcription.model), ("max stretch", f"{job.max_stretch}x"),
-            ("min speed", f"{job.min_speed}x"),
-            ("overflow", job.overflow), ("subtitles", job.subtitles),
-            ("priority", job.priority)]
-    return "\n".join(["| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
-
-
-def search_attributes(job: DubJob) -> TypedSearchAttributes:
-    """What a job is filtered by in the Web UI and `starter list`, as it starts."""
-    return TypedSearchAttributes([
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
-        SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
-                            list(job.target_langs)),
-        SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
-    ])
-
-
-def start_options(job: DubJob, seconds: float | None = None) -> dict[str, Any]:
-    """How every client starts a job: id policies, summary and details, search attributes,
-    priority. Resubmitting attaches to a running or completed job."""
-    return {
-        "task_queue": CPU_TASK_QUEUE,
-        "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
-        "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        "execution_timeout": DEFAULT_EXECUTION_TIMEOUT,
-        "static_summary": summary(job, seconds), "static_details": details(job),
-        "search_attributes": search_attributes(job),
-        "priority": Priority(priority_key=PRIORITIES[job.priority]),
-        "result_type": DubResult,
-    }
+    message: str
+    job: DubJob
+    output: OutputSet | None = None
 
 
 class DubClient:
@@ -168,18 +128,33 @@ class DubClient:
         """Continue a paused job. Raises WorkflowUpdateFailedError when it is not paused."""
         return await self.handle(job_id).execute_update(UPDATE_RESUME, result_type=Progress)
 
-    async def redub(self, job_id: str, request: RedubRequest) -> str:
-        """Give one line new text and voice it again; a message saying what was done.
+    async def job(self, job_id: str) -> DubJob:
+        """The settings a job was started with (its first history event)."""
+        async for event in self.handle(job_id).fetch_history_events():
+            attrs = event.workflow_execution_started_event_attributes
+            job: DubJob = pydantic_data_converter.payload_converter.from_payloads(
+                attrs.input.payloads, [DubJob])[0]
+            return job
+        raise LookupError(f"job {job_id} has no history")
+
+    async def redub(self, job_id: str, request: RedubRequest) -> Redubbed:
+        """Give one line new text and voice it again.
 
         While the job runs this is the `redub_segment` update (applied before the mix; a job
         already mixing rejects it with WorkflowUpdateFailedError). After the job completed it
         is the `RedubSegment` workflow (id `<job id>-redub`), awaited here, which writes a new
-        revision of that language's outputs. Other states raise ValueError.
+        revision of that language's outputs (`Redubbed.output`). Other states, or a language
+        the job does not dub into, raise ValueError.
         """
         handle = self.handle(job_id)
         status = (await handle.describe()).status
+        job = await self.job(job_id)
+        if request.target_lang not in job.target_langs:
+            raise ValueError(f"job {job_id} has no {request.target_lang!r} dub "
+                             f"(it has {', '.join(job.target_langs)})")
         if status == WorkflowExecutionStatus.RUNNING:
-            return await handle.execute_update(UPDATE_REDUB, request, result_type=str)
+            message = await handle.execute_update(UPDATE_REDUB, request, result_type=str)
+            return Redubbed(message, job)
         if status != WorkflowExecutionStatus.COMPLETED:
             name = status.name.lower() if status else "unknown"
             raise ValueError(f"job {job_id} is {name}: only a running or completed job can be "
@@ -190,8 +165,8 @@ class DubClient:
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             static_summary=f"redub line {request.index} of {job_id} ({request.target_lang})")
-        return (f"line {request.index} ({request.target_lang}) redubbed: revision "
-                f"{output.summary.revision} of the outputs")
+        return Redubbed(f"line {request.index} ({request.target_lang}) redubbed: revision "
+                        f"{output.summary.revision} of the outputs", job, output)
 
     async def result(self, job_id: str) -> DubResult:
         """Wait for the job's outcome. Raises WorkflowFailureError when it failed or was

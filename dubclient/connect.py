@@ -7,7 +7,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from dubbing.settings import Settings
-from worker import telemetry
+from dubclient import telemetry
 
 
 async def connect(settings: Settings) -> Client:

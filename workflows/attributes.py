@@ -1,0 +1,69 @@
+"""How every job starts, shared by the clients and the batch workflow: id policies, the one-line
+summary and the settings the Web UI shows, the search attributes, the priority."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.common import (
+    Priority,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+
+from dubbing.contract import (
+    CPU_TASK_QUEUE,
+    DEFAULT_EXECUTION_TIMEOUT,
+    PRIORITIES,
+    SA_INPUT_NAME,
+    SA_SOURCE_LANG,
+    SA_STAGE,
+    SA_TARGET_LANGS,
+    DubJob,
+    DubResult,
+)
+
+
+def summary(job: DubJob, seconds: float | None = None) -> str:
+    """The one line the Web UI shows for the job: "dub talk.mp4 en->es, 6:12"."""
+    length = f", {int(seconds) // 60}:{int(seconds) % 60:02d}" if seconds else ""
+    return f"dub {job.input_name} {job.source_lang}->{','.join(job.target_langs)}{length}"
+
+
+def details(job: DubJob) -> str:
+    """The settings, as markdown for the Web UI's details pane."""
+    rows = [("translator", job.translator), ("voice", job.voice),
+            ("speech model", job.transcription.model), ("max stretch", f"{job.max_stretch}x"),
+            ("min speed", f"{job.min_speed}x"),
+            ("overflow", job.overflow), ("subtitles", job.subtitles),
+            ("priority", job.priority)]
+    return "\n".join(["| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
+
+
+def search_attributes(job: DubJob) -> TypedSearchAttributes:
+    """What a job is filtered by in the Web UI and `starter list`, as it starts."""
+    return TypedSearchAttributes([
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
+        SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
+                            list(job.target_langs)),
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_INPUT_NAME), job.input_name),
+    ])
+
+
+def start_options(job: DubJob, seconds: float | None = None) -> dict[str, Any]:
+    """How every client starts a job: id policies, summary and details, search attributes,
+    priority. Resubmitting attaches to a running or completed job."""
+    return {
+        "task_queue": CPU_TASK_QUEUE,
+        "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+        "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        "execution_timeout": DEFAULT_EXECUTION_TIMEOUT,
+        "static_summary": summary(job, seconds), "static_details": details(job),
+        "search_attributes": search_attributes(job),
+        "priority": Priority(priority_key=PRIORITIES[job.priority]),
+        "result_type": DubResult,
+    }
