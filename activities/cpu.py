@@ -23,7 +23,7 @@ from dubbing.stages import (
     TranslateInput,
     Window,
 )
-from dubbing.steps import assemble, fitting, ingest, redub, text
+from dubbing.steps import fit, ingest, redub, render, translate
 
 
 class CpuActivities(ActivityBase):
@@ -50,7 +50,7 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def translate_segments(self, inp: TranslateInput) -> str:
         with measured("translate") as meter:
-            return meter.done(text.translate_window(self.store, inp, heartbeat,
+            return meter.done(translate.translate_window(self.store, inp, heartbeat,
                                                     checkpoint(TranslateCheckpoint),
                                                     self.settings))
 
@@ -58,13 +58,13 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def fit_segments(self, inp: FitInput) -> str:
         with self.scratch() as tmp, measured("fit") as meter:
-            return meter.done(fitting.fit_window(self.store, tmp, inp, heartbeat))
+            return meter.done(fit.fit_window(self.store, tmp, inp, heartbeat))
 
     @activity.defn(name="render_outputs")
     @translate_errors
     def render_outputs(self, inp: RenderInput) -> OutputSet:
         with self.scratch() as tmp, measured("render") as meter:
-            outputs = assemble.render_outputs(self.store, tmp, inp, heartbeat)
+            outputs = render.render_outputs(self.store, tmp, inp, heartbeat)
             meter.segments, meter.audio_seconds = outputs.summary.segments, inp.media.duration
             return outputs
 

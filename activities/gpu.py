@@ -13,7 +13,7 @@ from dubbing.stages import (
     TranscribeInput,
     TranscribeOutput,
 )
-from dubbing.steps import speech, voice
+from dubbing.steps import synthesize, transcribe
 
 
 class GpuActivities(ActivityBase):
@@ -21,7 +21,7 @@ class GpuActivities(ActivityBase):
     @translate_errors
     def transcribe_window(self, inp: TranscribeInput) -> TranscribeOutput:
         with self.scratch() as tmp, measured("transcribe") as meter:
-            out = speech.transcribe_window(self.store, tmp, inp, heartbeat,
+            out = transcribe.transcribe_window(self.store, tmp, inp, heartbeat,
                                            checkpoint(TranscribeCheckpoint), self.settings)
             meter.segments, meter.audio_seconds = out.count, out.decoded_seconds
             return out
@@ -31,7 +31,7 @@ class GpuActivities(ActivityBase):
     def synthesize_segments(self, inp: SynthesizeInput) -> str:
         with self.scratch() as tmp, measured("synthesize") as meter:
             return meter.done(
-                voice.synthesize_window(self.store, tmp, inp, heartbeat,
+                synthesize.synthesize_window(self.store, tmp, inp, heartbeat,
                                         checkpoint(SynthesizeCheckpoint)))
 
     def all(self) -> list:

@@ -39,7 +39,9 @@ from dubbing.stages import (
     TranslateInput,
     Window,
 )
-from dubbing.steps import assemble, fitting, ingest, no_beat, speech, text, voice
+from dubbing.steps import fit, ingest, no_beat, synthesize, translate
+from dubbing.steps import render as render_step
+from dubbing.steps import transcribe as transcribe_step
 from dubbing.storage import LocalStore, Store
 
 T = TypeVar("T")
@@ -124,7 +126,7 @@ def transcribe(run: Run, audio_key: str, window: Window) -> TranscribeOutput:
                           language=run.job.source_lang, settings=run.job.transcription)
     with run.scratch() as tmp:
         return run.timings.timed(
-            "transcribe", lambda: speech.transcribe_window(run.store, tmp, inp, no_beat))
+            "transcribe", lambda: transcribe_step.transcribe_window(run.store, tmp, inp, no_beat))
 
 
 def voice_window(run: Run, audio_key: str, window: Window, transcript: TranscribeOutput,
@@ -135,7 +137,7 @@ def voice_window(run: Run, audio_key: str, window: Window, transcript: Transcrib
         job_id=run.job_id, window_index=window.index, segments_key=transcript.segments_key,
         source_lang=job.source_lang, target_lang=lang, translator=job.translator)
     texts = run.timings.timed(
-        "translate", lambda: text.translate_window(run.store, translated, no_beat)).key
+        "translate", lambda: translate.translate_window(run.store, translated, no_beat)).key
     voiced = SynthesizeInput(
         job_id=run.job_id, window_index=window.index, texts_key=texts, target_lang=lang,
         voice=job.voice, strict=job.strict, segments_key=transcript.segments_key,
@@ -143,14 +145,14 @@ def voice_window(run: Run, audio_key: str, window: Window, transcript: Transcrib
         max_stretch=job.max_stretch, min_speed=job.min_speed)
     with run.scratch() as tmp:
         clips = run.timings.timed(
-            "synthesize", lambda: voice.synthesize_window(run.store, tmp, voiced, no_beat)).key
+            "synthesize", lambda: synthesize.synthesize_window(run.store, tmp, voiced, no_beat)).key
     fitted = FitInput(job_id=run.job_id, window=window, target_lang=lang,
                       segments_key=transcript.segments_key, texts_key=texts, clips_key=clips,
                       max_stretch=job.max_stretch, overflow=job.overflow,
                       min_speed=job.min_speed)
     with run.scratch() as tmp:
         return run.timings.timed(
-            "fit", lambda: fitting.fit_window(run.store, tmp, fitted, no_beat)).key
+            "fit", lambda: fit.fit_window(run.store, tmp, fitted, no_beat)).key
 
 
 def render(run: Run, input_key: str, info: MediaInfo, lang: str, fit_keys: list[str],
@@ -161,7 +163,7 @@ def render(run: Run, input_key: str, info: MediaInfo, lang: str, fit_keys: list[
                       fit_keys=fit_keys, job=job, windows=windows)
     with run.scratch() as tmp:
         return run.timings.timed(
-            "render", lambda: assemble.render_outputs(run.store, tmp, inp, no_beat))
+            "render", lambda: render_step.render_outputs(run.store, tmp, inp, no_beat))
 
 
 def download(run: Run, output: OutputSet, out_dir: Path) -> list[Path]:

@@ -40,6 +40,7 @@ RUN touch README.md \
  && rm -rf build ./*.egg-info
 COPY README.md ./
 COPY dubbing ./dubbing
+COPY dubclient ./dubclient
 COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker

@@ -13,7 +13,7 @@ import pytest
 
 from dubbing import keys
 from dubbing.stages import Clip, FitInput, FitRecord, Window
-from dubbing.steps.fitting import fit_window
+from dubbing.steps.fit import fit_window
 from dubbing.storage import LocalStore
 
 JOB = "job-fit"

@@ -7,7 +7,7 @@ from pathlib import Path
 from dubbing.engines.translate import make_translator, unmark
 from dubbing.quality import apply_glossary, word_error_rate
 from dubbing.stages import TranslateInput
-from dubbing.steps.text import engine_key, translate_window
+from dubbing.steps.translate import engine_key, translate_window
 from dubbing.storage import LocalStore
 
 

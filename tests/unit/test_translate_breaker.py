@@ -23,7 +23,7 @@ from dubbing.engines.translate import (
 from dubbing.errors import ConfigurationError
 from dubbing.settings import Settings
 from dubbing.stages import TranslateCheckpoint, TranslateInput
-from dubbing.steps.text import engine_key, translate_window
+from dubbing.steps.translate import engine_key, translate_window
 from dubbing.storage import LocalStore
 from tests.libre_server import LibreServer
 

@@ -18,7 +18,7 @@ from dubbing.media import audio, render
 from dubbing.media.tools import run_tool
 from dubbing.stages import Clip, FitInput, FitRecord, Segment
 from dubbing.steps import Beat, Done
-from dubbing.steps import text as text_step
+from dubbing.steps import translate as text_step
 from dubbing.steps.redub import revisions
 from dubbing.storage import Store
 
