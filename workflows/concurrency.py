@@ -14,16 +14,21 @@ T = TypeVar("T")
 
 async def all_or_none(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
     """Run all; on the first failure or a cancellation, stop the rest and wait until their
-    activities have stopped, so that cleanup never races a running activity."""
+    activities have stopped, so that cleanup never races a running activity. The failure
+    raised is the one that stopped the others, not a sibling's stop."""
     tasks = [asyncio.create_task(c) for c in coros]
+    first: list[asyncio.Task[T]] = []
     try:
-        await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        done, _ = await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        first = [t for t in tasks if t in done and not t.cancelled() and t.exception()]
     finally:
         pending = [t for t in tasks if not t.done()]
         for task in pending:
             task.cancel()
         if pending:
             await workflow.wait(pending)
+    if first and workflow.patched("first-failure-wins"):
+        raise first[0].exception()  # type: ignore[misc]
     return [t.result() for t in tasks]
 
 

@@ -70,8 +70,11 @@ class DubVideoWorkflow:
     async def run(self, job: DubJob) -> DubResult:
         if workflow.patched("publish-stage"):
             self.publisher = asyncio.create_task(publish(self.tracker))
+        inside = workflow.patched("cleanup-inside-try")
         try:
             result = await self._dub(job)
+            if inside:
+                await self._finish(job, result)
         except (asyncio.CancelledError, ActivityError) as err:
             cancelled = workflow.cancellation_reason() is not None
             self.tracker.state = JobState.CANCELLING if cancelled else JobState.FAILED
@@ -86,11 +89,17 @@ class DubVideoWorkflow:
             failure = user_failure(err)
             await notify(self.job_id, job, "failed", error=failure.message)
             raise failure from err
-        await self._cleanup(keep_outputs=True)
-        await notify(self.job_id, job, "completed", result=result)
+        if not inside:
+            await self._finish(job, result)
         self.tracker.state = JobState.COMPLETED
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
+
+    async def _finish(self, job: DubJob, result: DubResult) -> None:
+        """Keep the outputs, remove the temporaries, say so; a cancel that lands meanwhile
+        still cancels the job (and removes everything)."""
+        await self._cleanup(keep_outputs=True)
+        await notify(self.job_id, job, "completed", result=result)
 
     @workflow.query(name=QUERY_PROGRESS)
     def progress(self) -> Progress:

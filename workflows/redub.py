@@ -3,6 +3,7 @@ finished, as the short follow-up workflow `RedubSegment` working from the stored
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -58,6 +59,9 @@ class RedubSegmentWorkflow:
         try:
             return await self._redub(redub)
         except ActivityError as err:
+            reason = workflow.cancellation_reason()
+            if reason is not None and workflow.patched("redub-cancel-is-cancel"):
+                raise asyncio.CancelledError(reason) from None
             raise user_failure(err) from err
 
     async def _redub(self, redub: RedubJob) -> OutputSet:

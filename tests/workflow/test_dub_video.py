@@ -1,0 +1,236 @@
+"""DubVideo end to end on stand-ins: result, progress, order and queues of every stage, per
+language; isolated lines and --strict; the job-end webhook; search attributes it publishes;
+the histories replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.common import SearchAttributeKey
+from temporalio.testing import WorkflowEnvironment
+
+from dubbing import keys
+from dubbing.contract import (
+    CPU_TASK_QUEUE,
+    GPU_TASK_QUEUE,
+    QUERY_PROGRESS,
+    SA_INPUT_NAME,
+    SA_MEDIA_SECONDS,
+    SA_SOURCE_LANG,
+    SA_STAGE,
+    SA_TARGET_LANGS,
+    JobState,
+    Progress,
+    WebhookEvent,
+)
+from tests.workflow import helpers as h
+from tests.workflow.standins import (
+    MEDIA_SECONDS,
+    SEGMENTS_PER_WINDOW,
+    Call,
+    StandIns,
+    fail,
+    output_set,
+    windows,
+)
+from workflows import registry
+
+QUEUE_OF = {ref.name: ref.queue for ref in registry.ALL}
+STAGE = SearchAttributeKey.for_keyword(SA_STAGE)
+MEDIA = SearchAttributeKey.for_float(SA_MEDIA_SECONDS)
+
+
+def before(a: Call, b: Call) -> bool:
+    """`a` had finished when `b` started."""
+    return a.ended is not None and a.ended <= b.started
+
+
+async def stage_attribute(handle: WorkflowHandle[Any, Any]) -> str | None:
+    return (await handle.describe()).typed_search_attributes.get(STAGE)
+
+
+async def test_completes_with_every_stage_on_its_queue_in_order_per_language(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    langs = ("es", "ca")
+    handle = await h.start(ts_env.client, wf_id, target_langs=langs, voice="espeak",
+                           max_stretch=1.2, overflow="shift")
+    result = await handle.result()
+
+    assert result.job_id == wf_id
+    assert result.input_name == "talk.mp4"
+    assert result.source_lang == "en"
+    assert result.media_seconds == MEDIA_SECONDS
+    assert result.segments == SEGMENTS_PER_WINDOW * len(windows())
+    assert [o.target_lang for o in result.outputs] == list(langs)
+    assert result.outputs[1] == output_set(wf_id, "en", "ca", segments=6)
+    assert result.elapsed_seconds >= 0
+
+    calls = stand_ins.of(wf_id)
+    assert all(c.queue == QUEUE_OF[c.name] for c in calls), [(c.name, c.queue) for c in calls]
+    assert {c.queue for c in calls if c.name in ("transcribe_window", "synthesize_segments")} \
+        == {GPU_TASK_QUEUE}
+    assert {c.queue for c in calls if c.name not in ("transcribe_window",
+                                                     "synthesize_segments")} == {CPU_TASK_QUEUE}
+    assert all(c.attempt == 1 and c.outcome == "ok" for c in calls)
+    assert stand_ins.names(wf_id)[:3] == ["probe_media", "extract_audio", "plan_windows"]
+    assert stand_ins.names(wf_id)[-3:] == ["render_outputs", "render_outputs", "cleanup_job"]
+    probe, extract, plan = calls[:3]
+    assert probe.inp.job.target_langs == langs and probe.inp.job_id == wf_id
+    assert extract.inp.media.duration == MEDIA_SECONDS and before(probe, extract)
+    assert plan.inp.audio_key == keys.audio_key(wf_id) and before(extract, plan)
+    assert plan.inp.window_seconds == 180.0 and plan.inp.duration == MEDIA_SECONDS
+
+    def one(name: str, window: int, lang: str | None = None) -> Call:
+        found = [c for c in stand_ins.of(wf_id, name)
+                 if getattr(c.inp, "window_index", None) == window
+                 or getattr(getattr(c.inp, "window", None), "index", None) == window]
+        found = [c for c in found if lang is None or c.inp.target_lang == lang]
+        assert len(found) == 1, (name, window, lang, found)
+        return found[0]
+
+    fits: dict[str, list[Call]] = {lang: [] for lang in langs}
+    for w in windows():
+        transcribe = one("transcribe_window", w.index)
+        assert before(plan, transcribe)
+        assert transcribe.inp.window == w and transcribe.inp.language == "en"
+        previous = transcribe
+        for lang in langs:
+            translate = one("translate_segments", w.index, lang)
+            synthesize = one("synthesize_segments", w.index, lang)
+            fit = one("fit_segments", w.index, lang)
+            assert before(previous, translate) and before(translate, synthesize)
+            assert before(synthesize, fit)
+            previous = fit  # languages of a window one after the other, es then ca
+            assert translate.inp.segments_key == keys.segments_key(wf_id, w.index)
+            assert synthesize.inp.texts_key == keys.texts_key(wf_id, w.index, lang)
+            assert synthesize.inp.lines is None and synthesize.inp.strict is False
+            assert synthesize.inp.voice == "espeak"
+            assert synthesize.inp.window_seconds == w.end - w.start
+            assert fit.inp.clips_key == keys.clips_key(wf_id, w.index, lang)
+            assert (fit.inp.max_stretch, fit.inp.overflow) == (1.2, "shift")
+            fits[lang].append(fit)
+    renders = stand_ins.of(wf_id, "render_outputs")
+    for render, lang in zip(renders, langs, strict=True):
+        assert render.inp.target_lang == lang
+        assert render.inp.fit_keys == [keys.fit_key(wf_id, w.index, lang) for w in windows()]
+        assert render.inp.windows == windows() and render.inp.job == probe.inp.job
+        assert all(before(fit, render) for fit in fits["es"] + fits["ca"])
+    assert before(renders[0], renders[1])
+    cleanup = stand_ins.of(wf_id, "cleanup_job")
+    assert [c.inp.keep_outputs for c in cleanup] == [True] and before(renders[1], cleanup[0])
+    assert stand_ins.of(wf_id, "notify_webhook") == []  # no webhook_url
+
+    progress = await handle.query(QUERY_PROGRESS, result_type=Progress)
+    assert progress.state == JobState.COMPLETED and progress.percent == 100.0
+    assert progress.stage == "cleanup" and progress.eta_seconds is None
+    assert not progress.paused and progress.last_error is None
+    assert {k: (v.done, v.total) for k, v in progress.stages.items()} == {
+        "probe": (1, 1), "extract": (1, 1), "plan": (1, 1), "transcribe": (2, 2),
+        "translate": (4, 4), "synthesize": (4, 4), "fit": (4, 4), "render": (2, 2),
+        "cleanup": (1, 1)}
+    described = await handle.describe()
+    attributes = described.typed_search_attributes
+    assert attributes.get(STAGE) == "completed"
+    assert attributes.get(MEDIA) == MEDIA_SECONDS
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_SOURCE_LANG)) == "en"
+    assert attributes.get(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS)) == ["es", "ca"]
+    assert attributes.get(SearchAttributeKey.for_keyword(SA_INPUT_NAME)) == "talk.mp4"
+    assert described.workflow_type == "DubVideo" and described.task_queue == CPU_TASK_QUEUE
+    await h.replay(handle)
+
+
+async def test_windows_wait_for_a_free_slot(ts_env: WorkflowEnvironment, stand_ins: StandIns,
+                                            wf_id: str) -> None:
+    """max_parallel_windows=1: the second window is transcribed after the first one is fitted."""
+    handle = await h.start(ts_env.client, wf_id, max_parallel_windows=1)
+    await handle.result()
+    first_fit = stand_ins.of(wf_id, "fit_segments")[0]
+    second = stand_ins.of(wf_id, "transcribe_window")[1]
+    assert first_fit.inp.window.index == 0 and second.inp.window.index == 1
+    assert before(first_fit, second)
+
+
+async def test_an_isolated_line_does_not_fail_the_job(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    async def isolated_render(call: Call) -> Any:
+        return output_set(wf_id, "en", call.inp.target_lang, segments=6, isolated=1)
+    stand_ins.on(wf_id, "render_outputs", isolated_render)
+    handle = await h.start(ts_env.client, wf_id)
+    result = await handle.result()
+    assert result.outputs[0].summary.isolated == 1
+    assert all(c.inp.strict is False for c in stand_ins.of(wf_id, "synthesize_segments"))
+
+
+async def test_strict_fails_the_job_on_a_segment_failure(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    message = ("espeak-ng failed on line 2 of window 1: exit 1; run without --strict to keep "
+               "the original audio there")
+    stand_ins.on(wf_id, "synthesize_segments", fail("SegmentFailed", message,
+                                                    non_retryable=True))
+    # One window at a time: two windows failing at once race on this test server
+    # (test_windows.py explains).
+    handle = await h.start(ts_env.client, wf_id, strict=True, max_parallel_windows=1)
+    err = await h.app_failure(handle)
+    assert (err.type, err.message, err.non_retryable) == ("SegmentFailed", message, True)
+    synth = stand_ins.of(wf_id, "synthesize_segments")
+    assert synth and all(c.inp.strict and c.attempt == 1 for c in synth)
+    assert "render_outputs" not in stand_ins.names(wf_id)
+    assert [c.inp.keep_outputs for c in stand_ins.of(wf_id, "cleanup_job")] == [False]
+    assert await stage_attribute(handle) == "failed"
+    await h.replay(handle)
+
+
+def webhook_events(stand_ins: StandIns, wf_id: str) -> list[WebhookEvent]:
+    return [c.inp.event for c in stand_ins.of(wf_id, "notify_webhook")]
+
+
+async def test_webhook_is_told_of_completion(ts_env: WorkflowEnvironment, stand_ins: StandIns,
+                                             wf_id: str) -> None:
+    url = "https://hooks.example/dub"
+    handle = await h.start(ts_env.client, wf_id, webhook_url=url)
+    result = await handle.result()
+    calls = stand_ins.of(wf_id, "notify_webhook")
+    assert [c.inp.url for c in calls] == [url] and calls[0].queue == CPU_TASK_QUEUE
+    assert webhook_events(stand_ins, wf_id) == [WebhookEvent(
+        job_id=wf_id, state="completed", input_name="talk.mp4", result=result, error=None)]
+    assert before(stand_ins.of(wf_id, "cleanup_job")[0], calls[0])
+
+
+async def test_webhook_is_told_of_failure(ts_env: WorkflowEnvironment, stand_ins: StandIns,
+                                          wf_id: str) -> None:
+    message = "talk.mp4: no audio stream"
+    stand_ins.on(wf_id, "probe_media", fail("BadInput", message, non_retryable=True))
+    handle = await h.start(ts_env.client, wf_id, webhook_url="https://hooks.example/dub")
+    assert (await h.app_failure(handle)).message == message
+    assert webhook_events(stand_ins, wf_id) == [WebhookEvent(
+        job_id=wf_id, state="failed", input_name="talk.mp4", result=None, error=message)]
+
+
+@pytest.mark.parametrize(("kind", "non_retryable", "attempts"), [
+    ("WebhookRejected", True, 1),   # a 4xx: not retried
+    ("WebhookFailed", False, 8),    # unreachable: WEBHOOK_RETRY's 8 attempts, then given up
+])
+async def test_a_failing_webhook_does_not_change_a_completed_job(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str, kind: str,
+        non_retryable: bool, attempts: int) -> None:
+    stand_ins.on(wf_id, "notify_webhook", fail(kind, "webhook answered 4xx/5xx",
+                                               non_retryable=non_retryable))
+    handle = await h.start(ts_env.client, wf_id, webhook_url="https://hooks.example/dub")
+    result = await handle.result()
+    assert result.segments == 6
+    assert [c.attempt for c in stand_ins.of(wf_id, "notify_webhook")] == \
+        list(range(1, attempts + 1))
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+
+async def test_a_failing_webhook_does_not_change_a_failed_job(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    stand_ins.on(wf_id, "probe_media", fail("BadInput", "not a media file", non_retryable=True))
+    stand_ins.on(wf_id, "notify_webhook", fail("WebhookRejected", "410 Gone",
+                                               non_retryable=True))
+    handle = await h.start(ts_env.client, wf_id, webhook_url="https://hooks.example/dub")
+    err = await h.app_failure(handle)
+    assert (err.type, err.message) == ("BadInput", "not a media file")
+    assert len(stand_ins.of(wf_id, "notify_webhook")) == 1
