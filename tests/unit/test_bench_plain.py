@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import plain
 
+pytestmark = pytest.mark.slow  # a whole dub on the real engines
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample.mp4"
 
 
