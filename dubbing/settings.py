@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     temporal_api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("DUB_TEMPORAL_API_KEY", "TEMPORAL_API_KEY"),
     )
-    temporal_tls: bool = False
+    temporal_tls: bool | None = Field(
+        default=None, description="TLS to the frontend; unset: on exactly when an API key is set "
+        "(an API key must never cross the network in clear text)")
     store: str = Field(default=".state/store",
                        description="a directory, file://DIR, or s3://BUCKET[/PREFIX]")
     s3_endpoint: str = Field(default="127.0.0.1:9000", description="S3/MinIO host:port")

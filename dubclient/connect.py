@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from dubbing.settings import Settings
 from dubclient import telemetry
 
+log = logging.getLogger(__name__)
+
 
 async def connect(settings: Settings) -> Client:
+    """TLS follows DUB_TEMPORAL_TLS; unset, it is on whenever an API key is given."""
+    if settings.temporal_api_key and settings.temporal_tls is False:
+        log.warning("DUB_TEMPORAL_TLS=false with an API key: the key is sent in clear text")
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,

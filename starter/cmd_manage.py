@@ -8,7 +8,12 @@ from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
-from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecution,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError
 
@@ -147,6 +152,10 @@ def cancel(job_id: str,
     async def main() -> int:
         handle = (await client_for(Settings())).get_workflow_handle(job_id)
         try:
+            status = (await handle.describe()).status
+            if status != WorkflowExecutionStatus.RUNNING:
+                state = status.name.lower() if status else "unknown"
+                raise Exit(EXIT_USAGE, f"cannot cancel {job_id}: it is {state}, not running")
             await handle.cancel(reason=reason)
         except RPCError as exc:
             raise Exit(EXIT_USAGE, f"cannot cancel {job_id}: {first_line(exc)}") from exc

@@ -1,15 +1,18 @@
 """While an activity is being retried, `status` and DubClient.progress say why its last
-attempt failed (read from the server's pending activities); nothing is said otherwise."""
+attempt failed (read from the server's pending activities); nothing is said otherwise. A
+job that is not running cannot be cancelled, and `cancel` says so."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from temporalio import activity
+from temporalio.client import WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -91,3 +94,21 @@ async def test_no_error_is_shown_while_nothing_is_retried(
             break
         await asyncio.sleep(0.05)
     assert (await DubClient(env.client).progress(job_id)).last_error is None
+
+
+async def test_cancelling_a_job_that_is_not_running_says_so(
+        flaky: tuple[WorkflowEnvironment, FlakyProbe], tmp_path: Path) -> None:
+    env, probe = flaky
+    probe.attempts = FAILURES
+    probe.release.set()  # the probe then fails for good: the job ends FAILED
+    job_id = f"dub-ended-{uuid.uuid4().hex[:8]}"
+    handle = await env.client.start_workflow(
+        "DubVideo", DubJob(input_key=f"jobs/{job_id}/input", input_name="ended.mp4"),
+        id=job_id, task_queue=CPU_TASK_QUEUE)
+    with contextlib.suppress(WorkflowFailureError):
+        await handle.result()
+    settings = Settings(temporal_address=env.client.service_client.config.target_host,
+                        store=str(tmp_path / "store"))
+    shown = await starter(settings, "cancel", job_id)
+    assert shown.returncode == 2
+    assert f"cannot cancel {job_id}: it is failed, not running" in shown.stderr
