@@ -48,3 +48,10 @@ class SegmentFailedError(DubError):
 class StorageError(DubError):
     type = "Storage"
     retryable = True
+
+
+class TranslationAuthError(DubError):
+    """The translation provider refused the credentials: no retry can fix that."""
+
+    type = "TranslationAuth"
+    retryable = False

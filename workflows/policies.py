@@ -7,7 +7,8 @@ from datetime import timedelta
 from temporalio.common import RetryPolicy
 
 # Errors no retry can fix; the domain raises them with non_retryable=True as well.
-PERMANENT = ["BadInput", "UnsupportedLanguage", "Configuration", "SegmentFailed"]
+PERMANENT = ["BadInput", "UnsupportedLanguage", "Configuration", "SegmentFailed",
+             "TranslationAuth"]
 
 MEDIA_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,

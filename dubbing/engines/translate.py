@@ -17,9 +17,16 @@ import pybreaker
 
 from dubbing.contract import TRANSLATORS
 from dubbing.engines.breaker import get_breaker
-from dubbing.errors import ConfigurationError, DubError, ToolError, UnsupportedLanguageError
+from dubbing.errors import (
+    ConfigurationError,
+    DubError,
+    ToolError,
+    TranslationAuthError,
+    UnsupportedLanguageError,
+)
 from dubbing.languages import APERTIUM_MODES
 from dubbing.media.tools import run_tool
+from dubbing.redact import redact
 from dubbing.settings import Settings, defaults
 
 log = logging.getLogger(__name__)
@@ -55,9 +62,12 @@ class TranslationError(DubError):
 class ProviderError(TranslationError):
     """A provider batch failed, or was skipped because the provider's breaker is open."""
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str, refused: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
+        self.refused = refused  # the provider refused the credentials: permanent
+        if refused:
+            self.type, self.retryable = TranslationAuthError.type, False
 
 
 def apertium_modes() -> set[str]:
@@ -112,9 +122,9 @@ class Apertium:
         return [text for text, _ in unmarked]
 
 
-def _short(exc: BaseException) -> str:
-    """The exception's type and first line, at most 160 characters."""
-    lines = str(exc).strip().splitlines()
+def _short(exc: BaseException, secrets: tuple[str | None, ...] = ()) -> str:
+    """The exception's type and first line, secrets hidden, at most 160 characters."""
+    lines = redact(str(exc), secrets).strip().splitlines()
     return (f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__)[:160]
 
 
@@ -137,10 +147,20 @@ def _provider_client(provider: str, source: str, target: str, settings: Settings
         raise ConfigurationError(
             f"{provider} needs an API key: set DUB_TRANSLATOR_API_KEY") from exc
     except requests.RequestException as exc:
-        raise TranslationError(f"{provider} is unreachable: {_short(exc)}") from exc
+        raise TranslationError(f"{provider} is unreachable: "
+                               f"{_short(exc, _secrets(settings))}") from exc
     except Exception as exc:
         raise UnsupportedLanguageError(f"{provider} cannot translate {source}->{target}: "
-                                       f"{exc}") from exc
+                                       f"{redact(str(exc), _secrets(settings))}") from exc
+
+
+def _is_auth_failure(exc: BaseException) -> bool:
+    """deep-translator's AuthorizationException (HTTP 401/403), whatever the provider."""
+    return type(exc).__name__ in ("AuthorizationException", "ApiKeyException")
+
+
+def _secrets(settings: Settings) -> tuple[str | None, ...]:
+    return (settings.translator_api_key, settings.translator_url)
 
 
 class DeepTranslator:
@@ -153,6 +173,7 @@ class DeepTranslator:
         self.fallback_reason: str | None = None
         self.unknown_words: list[list[str]] = []
         self._impl = _provider_client(provider, source, target, settings)
+        self._secrets = _secrets(settings)
         self._breaker = get_breaker(provider, settings.breaker_failures,
                                     settings.breaker_reset_seconds)
 
@@ -166,16 +187,22 @@ class DeepTranslator:
         except pybreaker.CircuitBreakerError as exc:
             raise self._breaker_error(exc) from exc
         except Exception as exc:
-            raise ProviderError(f"{self.name} translation failed: {exc}",
-                                f"{self.name} failed: {_short(exc)}") from exc
+            raise ProviderError(f"{self.name} translation failed: {self._hide(exc)}",
+                                f"{self.name} failed: {_short(exc, self._secrets)}",
+                                refused=_is_auth_failure(exc)) from exc
         self.unknown_words = [[] for _ in texts]
         return [str(t or "") for t in out]
+
+    def _hide(self, exc: BaseException) -> str:
+        return redact(str(exc), self._secrets)
 
     def _breaker_error(self, exc: pybreaker.CircuitBreakerError) -> ProviderError:
         cause = exc.__context__
         if cause is not None and not isinstance(cause, pybreaker.CircuitBreakerError):
-            return ProviderError(f"{self.name} translation failed: {cause}; circuit opened",
-                                 f"{self.name} failed: {_short(cause)} (circuit opened)")
+            return ProviderError(f"{self.name} translation failed: {self._hide(cause)}; "
+                                 "circuit opened",
+                                 f"{self.name} failed: {_short(cause, self._secrets)} "
+                                 "(circuit opened)", refused=_is_auth_failure(cause))
         return ProviderError(
             f"{self.name} circuit open: not called for {self._breaker.reset_timeout:g} s after "
             f"{self._breaker.fail_max} failed batches", f"{self.name} circuit open")
@@ -213,6 +240,10 @@ class ResilientTranslator:
                 self._fallback = _plain_translator(name, *self._pair, self._settings)
             out = self._fallback.translate(texts)
         except DubError as exc:
+            if failure.refused:
+                raise TranslationAuthError(
+                    f"{failure.message}; check DUB_TRANSLATOR_API_KEY (fallback {name} "
+                    f"unusable: {exc.message})") from failure
             raise TranslationError(f"{failure.message}; fallback {name} unusable: "
                                    f"{exc.message}") from failure
         log.warning("translated %d lines with %s: %s", len(texts), name, failure.reason)
