@@ -16,8 +16,10 @@ SECRET_VARIABLE = "DUB_WEBHOOK_SECRET"
 class NotifyActivities:
     """`secret`: the workers' DUB_WEBHOOK_SECRET (from the settings)."""
 
-    def __init__(self, secret: bytes | None = None, timeout: float = 10) -> None:
+    def __init__(self, secret: bytes | None = None, timeout: float = 10, *,
+                 allow_private: bool = False) -> None:
         self._secret = secret
+        self._allow_private = allow_private
         self._timeout = timeout
         self._warned = False
         self._lock = threading.Lock()
@@ -28,7 +30,8 @@ class NotifyActivities:
         """POST the signed event; the receiver's HTTP status. Failures are WebhookFailed
         (retryable), WebhookRejected or Configuration (not retryable)."""
         url, event = inp.url, inp.event
-        status = webhook.deliver(url, event, self.secret(), timeout=self._timeout)
+        status = webhook.deliver(url, event, self.secret(), timeout=self._timeout,
+                                 allow_private=self._allow_private)
         activity.logger.info("webhook %s answered %d for %s (%s)", url, status,
                              event.job_id, event.state)
         return status

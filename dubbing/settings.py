@@ -49,6 +49,9 @@ class Settings(BaseSettings):
                                   description="provider failures in a row that open the breaker")
     breaker_reset_seconds: float = Field(default=60.0, gt=0,
                                          description="cool-down before probing the provider")
+    allow_private_addresses: bool = Field(
+        default=False, description="let webhooks reach loopback and private addresses "
+        "(a trusted network, or tests)")
     webhook_secret: str | None = Field(
         default=None, description="key that signs job-end webhooks (HMAC-SHA256)")
     translator_fallback: str = Field(default="apertium",

@@ -15,10 +15,10 @@ import urllib.error
 import urllib.request
 from email.message import Message
 from typing import IO
-from urllib.parse import urlsplit
 
 from dubbing.contract import WebhookEvent
-from dubbing.errors import ConfigurationError, DubError
+from dubbing.errors import DubError
+from dubbing.netguard import check_outbound
 
 SIGNATURE_HEADER = "X-Dub-Signature"
 EVENT_HEADER = "X-Dub-Event"
@@ -97,15 +97,6 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def check_url(url: str) -> None:
-    """Only absolute http(s) URLs are deliverable."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(
-            f"webhook URL {url!r} is not an http(s) URL; give an absolute http:// or https:// "
-            "address")
-
-
 def _failure(url: str, status: int, reason: str) -> WebhookError:
     message = f"webhook {url} answered {status} {reason}".rstrip()
     if status == 429 or status >= 500:
@@ -115,13 +106,14 @@ def _failure(url: str, status: int, reason: str) -> WebhookError:
     return WebhookRejectedError(message, status)
 
 
-def deliver(url: str, event: WebhookEvent, secret: bytes, timeout: float = 10) -> int:
+def deliver(url: str, event: WebhookEvent, secret: bytes, timeout: float = 10, *,
+            allow_private: bool = False) -> int:
     """POST `event` as signed JSON to `url`; the HTTP status of a 2xx answer.
 
     Raises WebhookError (retryable) on network errors, 5xx and 429, WebhookRejectedError on
-    other 4xx and 3xx, ConfigurationError for a URL that is not http(s).
+    other 4xx and 3xx, ConfigurationError for a URL the outbound guard refuses.
     """
-    check_url(url)
+    check_outbound(url, allow_private=allow_private, what="webhook")
     body = event.model_dump_json().encode()
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json",

@@ -35,7 +35,7 @@ from starter.app import (
     outcome,
     run_command,
 )
-from starter.options import build_job, check_input, problem, read_glossary
+from starter.options import build_job, check_input, check_webhook, problem, read_glossary
 
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document for scripts")]
 OutDir = Annotated[Path, typer.Option("--out", help="where outputs are written")]
@@ -133,6 +133,8 @@ def translate(
                         strict=strict, glossary=read_glossary(glossary), priority=priority,
                         webhook_url=webhook)
         settings = Settings()
+        if webhook is not None:
+            check_webhook(webhook, settings)
         client = await client_for(settings)
         with tracer.start_as_current_span("starter translate", attributes={
                 "dub.input": input.name, "dub.targets": ",".join(job.target_langs)}):

@@ -9,6 +9,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from dubbing.contract import DubJob, TranscriptionSettings
+from dubbing.errors import ConfigurationError
+from dubbing.netguard import check_outbound
+from dubbing.settings import Settings
 from starter.app import EXIT_USAGE, Exit
 
 GLOSSARY_LIMIT = 500
@@ -43,6 +46,14 @@ def problem(exc: ValidationError) -> str:
     field = "--" + "-".join(str(part) for part in error["loc"][:1]).replace("_", "-")
     message = str(error["msg"]).removeprefix("Value error, ")
     return message if "unknown" in message else f"{field}: {message}"
+
+
+def check_webhook(url: str, settings: Settings) -> None:
+    """Refuse at submit what the workers would refuse at delivery (the same guard)."""
+    try:
+        check_outbound(url, allow_private=settings.allow_private_addresses, what="--webhook")
+    except ConfigurationError as exc:
+        raise Exit(EXIT_USAGE, exc.message) from exc
 
 
 def read_glossary(path: Path | None) -> dict[str, str]:

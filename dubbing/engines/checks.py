@@ -6,12 +6,16 @@ from dubbing.contract import DubJob
 from dubbing.engines.translate import make_translator
 from dubbing.errors import UnsupportedLanguageError
 from dubbing.languages import ESPEAK_VOICES
-from dubbing.settings import Settings
+from dubbing.netguard import check_outbound
+from dubbing.settings import Settings, defaults
 
 
 def check_job(job: DubJob, settings: Settings | None = None) -> None:
     """Raise the error the job would hit hours later: unknown pair, voice or model language."""
     check_language(job.transcription.model, job.source_lang)
+    if job.webhook_url:
+        check_outbound(job.webhook_url, what="webhook",
+                       allow_private=(settings or defaults()).allow_private_addresses)
     for target in job.target_langs:
         if target == job.source_lang:
             raise UnsupportedLanguageError(

@@ -75,7 +75,7 @@ def test_verify_accepts_any_of_several_signatures_during_rotation() -> None:
 
 def test_deliver_posts_a_body_the_receiver_verifies(webhook_server: WebhookServer) -> None:
     event = completed()
-    assert deliver(webhook_server.url, event, SECRET) == 200
+    assert deliver(webhook_server.url, event, SECRET, allow_private=True) == 200
     [got] = webhook_server.requests
     assert got.path == "/hooks/dub"
     assert got.headers["content-type"] == "application/json"
@@ -90,17 +90,17 @@ def test_deliver_posts_a_body_the_receiver_verifies(webhook_server: WebhookServe
 def test_server_error_is_retryable(webhook_server: WebhookServer) -> None:
     webhook_server.fail(1, 500)
     with pytest.raises(WebhookError) as info:
-        deliver(webhook_server.url, failed(), SECRET)
+        deliver(webhook_server.url, failed(), SECRET, allow_private=True)
     assert info.value.retryable and info.value.type == "WebhookFailed"
     assert info.value.status == 500
-    assert deliver(webhook_server.url, failed(), SECRET) == 200
+    assert deliver(webhook_server.url, failed(), SECRET, allow_private=True) == 200
     assert len(webhook_server.requests) == 2
 
 
 def test_too_many_requests_is_retryable(webhook_server: WebhookServer) -> None:
     webhook_server.fail(1, 429)
     with pytest.raises(WebhookError) as info:
-        deliver(webhook_server.url, failed(), SECRET)
+        deliver(webhook_server.url, failed(), SECRET, allow_private=True)
     assert info.value.retryable and not isinstance(info.value, WebhookRejectedError)
 
 
@@ -108,7 +108,7 @@ def test_too_many_requests_is_retryable(webhook_server: WebhookServer) -> None:
 def test_client_error_is_not_retryable(webhook_server: WebhookServer, status: int) -> None:
     webhook_server.fail(1, status)
     with pytest.raises(WebhookRejectedError) as info:
-        deliver(webhook_server.url, failed(), SECRET)
+        deliver(webhook_server.url, failed(), SECRET, allow_private=True)
     assert not info.value.retryable and info.value.type == "WebhookRejected"
     assert str(status) in info.value.message
 
@@ -118,7 +118,7 @@ def test_unreachable_receiver_is_retryable() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(WebhookError) as info:
-        deliver(f"http://127.0.0.1:{port}/hook", failed(), SECRET, timeout=2)
+        deliver(f"http://127.0.0.1:{port}/hook", failed(), SECRET, timeout=2, allow_private=True)
     assert info.value.retryable and "unreachable" in info.value.message
 
 
@@ -126,7 +126,7 @@ def test_unreachable_receiver_is_retryable() -> None:
                                  "http://"])
 def test_only_http_urls_are_accepted(url: str) -> None:
     with pytest.raises(ConfigurationError) as info:
-        deliver(url, failed(), SECRET)
+        deliver(url, failed(), SECRET, allow_private=True)
     assert not info.value.retryable
 
 
@@ -135,7 +135,7 @@ def test_activity_failures_carry_type_and_retryability(webhook_server: WebhookSe
     monkeypatch.setenv(SECRET_VARIABLE, "from-the-environment")
     secret = Settings().webhook_secret
     assert secret is not None
-    notify = NotifyActivities(secret.encode()).notify_webhook
+    notify = NotifyActivities(secret.encode(), allow_private=True).notify_webhook
     env = ActivityEnvironment()
     webhook_server.fail(1, 503)
     with pytest.raises(ApplicationError) as info:
@@ -158,7 +158,7 @@ def test_activity_without_a_secret_signs_with_an_empty_one_and_warns_once(
         webhook_server: WebhookServer, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.delenv(SECRET_VARIABLE, raising=False)
-    notify = NotifyActivities().notify_webhook
+    notify = NotifyActivities(allow_private=True).notify_webhook
     with caplog.at_level(logging.WARNING):
         for _ in range(2):
             ActivityEnvironment().run(notify, WebhookCall(url=webhook_server.url, event=failed()))

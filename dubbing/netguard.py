@@ -1,0 +1,52 @@
+"""The one guard for every outbound request a user can aim (webhooks, later source URLs):
+http(s) only, no credentials in the URL, and no address inside the service's own network
+(loopback, private, link-local, multicast, reserved, in any spelling: decimal, octal, IPv6,
+IPv4-mapped) unless a setting allows it. Checked when a job is submitted and again right
+before each request, since a name may resolve elsewhere by then."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from dubbing.errors import ConfigurationError
+
+SCHEMES = ("http", "https")
+
+
+def check_outbound(url: str, *, allow_private: bool = False, what: str = "URL") -> None:
+    """Raise ConfigurationError (one line, the URL without credentials) unless `url` may be
+    requested."""
+    parts = urlsplit(url)
+    shown = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else "the given value"
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise ConfigurationError(f"{what} {shown}... is not an http(s) URL; give an absolute "
+                                 "http:// or https:// address")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(f"{what} {shown}... carries credentials; remove user:password@ "
+                                 "(the webhook is signed, see DUB_WEBHOOK_SECRET)")
+    if allow_private:
+        return
+    for address in _addresses(parts.hostname, parts.port or 443, what, shown):
+        if _internal(address):
+            raise ConfigurationError(
+                f"{what} {shown} points inside the service's network ({address}); give a "
+                "public address (DUB_ALLOW_PRIVATE_ADDRESSES=true allows this on a trusted "
+                "network)")
+
+
+def _addresses(host: str, port: int, what: str, shown: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigurationError(f"{what} {shown}: the host does not resolve ({exc})") from exc
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _internal(text: str) -> bool:
+    address = ipaddress.ip_address(text.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (address.is_loopback or address.is_private or address.is_link_local
+            or address.is_multicast or address.is_reserved or address.is_unspecified)
