@@ -90,6 +90,9 @@ class DubJob(Frozen):
     webhook_url: str | None = Field(
         default=None, description="called with the outcome when the job ends, signed with "
         "HMAC-SHA256 (header X-Dub-Signature) using the workers' DUB_WEBHOOK_SECRET")
+    webhook_unsigned: bool = Field(
+        default=False, description="accept delivering the webhook unsigned when the workers "
+        "have no DUB_WEBHOOK_SECRET (receivers then cannot tell it from a forgery)")
     priority: Literal["high", "normal", "low"] = "normal"
     reference_key: str | None = Field(
         default=None, description="stored reference transcript: the report gives the WER")

@@ -116,6 +116,9 @@ def translate(
         help="served first when workers are busy (high) or last (low)")] = "normal",
     webhook: Annotated[str | None, typer.Option(
         help="URL called with the outcome when the job ends (signed, see the README)")] = None,
+    webhook_unsigned: Annotated[bool, typer.Option(
+        "--webhook-unsigned", help="deliver the webhook even when the workers have no secret "
+        "to sign it with")] = False,
     on_interrupt: Annotated[Literal["ask", "cancel", "detach"], typer.Option(
         help="what Ctrl-C does while following the job")] = "ask",
     as_json: Json = False,
@@ -131,7 +134,7 @@ def translate(
                         max_stretch=max_stretch, min_speed=min_speed, overflow=overflow,
                         subtitles=subtitles,
                         strict=strict, glossary=read_glossary(glossary), priority=priority,
-                        webhook_url=webhook)
+                        webhook_url=webhook, webhook_unsigned=webhook_unsigned)
         settings = Settings()
         if webhook is not None:
             check_webhook(webhook, settings)

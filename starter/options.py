@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from dubbing.contract import DubJob, TranscriptionSettings
-from dubbing.errors import ConfigurationError
+from dubbing.errors import BadInputError, ConfigurationError
+from dubbing.limits import check_limits, unique_languages
 from dubbing.netguard import check_outbound
 from dubbing.settings import Settings
 from starter.app import EXIT_USAGE, Exit
@@ -28,15 +29,20 @@ def check_input(path: Path) -> None:
 
 def build_job(source: str, to: str, translator: str, voice: str, asr_model: str,
               input_name: str, **options: Any) -> DubJob:
-    targets = tuple(t.strip() for t in to.split(",") if t.strip())
+    targets = unique_languages(tuple(t.strip() for t in to.split(",") if t.strip()))
     if not targets:
         raise Exit(EXIT_USAGE, "--to needs at least one language code")
     try:
-        return DubJob(input_key="pending", input_name=input_name, source_lang=source,
-                      target_langs=targets, translator=translator, voice=voice,
-                      transcription=TranscriptionSettings(model=asr_model), **options)
+        job = DubJob(input_key="pending", input_name=input_name, source_lang=source,
+                     target_langs=targets, translator=translator, voice=voice,
+                     transcription=TranscriptionSettings(model=asr_model), **options)
     except ValidationError as exc:
         raise Exit(EXIT_USAGE, problem(exc)) from exc
+    try:
+        check_limits(job)
+    except BadInputError as exc:
+        raise Exit(EXIT_USAGE, exc.message) from exc
+    return job
 
 
 def problem(exc: ValidationError) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dubbing.contract import DubJob
 from dubbing.engines.translate import make_translator
-from dubbing.errors import UnsupportedLanguageError
+from dubbing.errors import ConfigurationError, UnsupportedLanguageError
 from dubbing.languages import ESPEAK_VOICES
 from dubbing.netguard import check_outbound
 from dubbing.settings import Settings, defaults
@@ -14,8 +14,14 @@ def check_job(job: DubJob, settings: Settings | None = None) -> None:
     """Raise the error the job would hit hours later: unknown pair, voice or model language."""
     check_language(job.transcription.model, job.source_lang)
     if job.webhook_url:
+        config = settings or defaults()
         check_outbound(job.webhook_url, what="webhook",
-                       allow_private=(settings or defaults()).allow_private_addresses)
+                       allow_private=config.allow_private_addresses)
+        if not config.webhook_secret and not job.webhook_unsigned:
+            raise ConfigurationError(
+                "the workers have no DUB_WEBHOOK_SECRET, so the webhook could not be signed and "
+                "its receiver could not trust it; set the secret on the CPU workers, or submit "
+                "with --webhook-unsigned")
     for target in job.target_langs:
         if target == job.source_lang:
             raise UnsupportedLanguageError(

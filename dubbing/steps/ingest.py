@@ -7,6 +7,7 @@ from pathlib import Path
 from dubbing import keys
 from dubbing.engines.checks import check_job
 from dubbing.errors import BadInputError
+from dubbing.limits import check_limits
 from dubbing.media import audio
 from dubbing.media.probe import probe
 from dubbing.settings import Settings
@@ -19,6 +20,10 @@ from dubbing.windows import plan_windows
 def probe_input(store: Store, scratch: Path, inp: ProbeInput,
                 settings: Settings | None = None) -> MediaInfo:
     job = inp.job
+    check_limits(job)
+    if job.input_key != keys.input_key(inp.job_id):
+        raise BadInputError(f"{job.input_name}: the input must be stored under the job's own "
+                            f"key {keys.input_key(inp.job_id)}, not {job.input_key}")
     check_job(job, settings)
     if not store.exists(job.input_key):
         raise BadInputError(f"{job.input_name}: the uploaded input is missing from storage; "

@@ -1,0 +1,48 @@
+"""Limits on every size a user supplies, checked when a job is submitted (the starter, the
+clients) and again by the first activity (for jobs started any other way). Each refusal is one
+line that says which value is too big and what the limit is."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from dubbing.contract import DubJob
+from dubbing.errors import BadInputError
+
+MAX_TARGET_LANGS = 8
+MAX_GLOSSARY_TERMS = 2000
+MAX_GLOSSARY_BYTES = 256 * 1024
+MAX_INPUT_NAME = 200
+MAX_REFERENCE_BYTES = 1024 * 1024
+
+
+def check_limits(job: DubJob) -> None:
+    """Raise BadInputError for the first value over its limit."""
+    if len(job.target_langs) > MAX_TARGET_LANGS:
+        raise BadInputError(f"{len(job.target_langs)} target languages; at most "
+                            f"{MAX_TARGET_LANGS} per job")
+    if len(set(job.target_langs)) != len(job.target_langs):
+        raise BadInputError(f"a target language is listed twice ({', '.join(job.target_langs)})")
+    check_input_name(job.input_name)
+    if len(job.glossary) > MAX_GLOSSARY_TERMS:
+        raise BadInputError(f"the glossary has {len(job.glossary)} terms; at most "
+                            f"{MAX_GLOSSARY_TERMS}")
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in job.glossary.items())
+    if size > MAX_GLOSSARY_BYTES:
+        raise BadInputError(f"the glossary holds {size // 1024} KiB of text; at most "
+                            f"{MAX_GLOSSARY_BYTES // 1024} KiB")
+
+
+def check_input_name(name: str) -> None:
+    if not name.strip():
+        raise BadInputError("the input has no name")
+    if len(name) > MAX_INPUT_NAME:
+        raise BadInputError(f"the input name is {len(name)} characters long; at most "
+                            f"{MAX_INPUT_NAME} (rename the file)")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        raise BadInputError("the input name contains control characters; rename the file")
+
+
+def unique_languages(langs: tuple[str, ...]) -> tuple[str, ...]:
+    """The languages in order, each once."""
+    return tuple(dict.fromkeys(langs))

@@ -1,0 +1,73 @@
+"""Every user-supplied size has a limit, checked at submit with one clear line and again by the
+first activity; a job's input must be its own; webhooks are signed or explicitly unsigned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dubbing import keys
+from dubbing.contract import DubJob
+from dubbing.errors import BadInputError, ConfigurationError
+from dubbing.settings import Settings
+from dubbing.stages import ProbeInput
+from dubbing.steps.ingest import probe_input
+from dubbing.storage import LocalStore
+from starter.app import Exit
+from starter.options import build_job
+from tests.helpers import SAMPLE
+
+JOB_ID = "dub-talk-0123456789abcdef"
+
+
+def job(**changes: object) -> DubJob:
+    fields: dict[str, object] = {"input_key": keys.input_key(JOB_ID), "input_name": "talk.mp4"}
+    return DubJob.model_validate({**fields, **changes})
+
+
+def probe(tmp_path: Path, dub: DubJob, settings: Settings | None = None) -> None:
+    store = LocalStore(tmp_path / "store")
+    store.put_file(keys.input_key(JOB_ID), SAMPLE)
+    probe_input(store, tmp_path, ProbeInput(job_id=JOB_ID, job=dub), settings)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"target_langs": ("es", "ca", "gl", "eo", "eu", "is", "mk", "hr", "sr")},
+     "9 target languages; at most 8"),
+    ({"target_langs": ("es", "es")}, "listed twice"),
+    ({"input_name": "x" * 250 + ".mp4"}, "254 characters long; at most 200"),
+    ({"input_name": "talk\x00.mp4"}, "control characters"),
+    ({"glossary": {f"term{i}": "t" for i in range(2500)}}, "2500 terms; at most 2000"),
+    ({"glossary": {"big": "x" * 400_000}}, "KiB of text; at most 256 KiB"),
+])
+def test_oversize_values_are_refused_by_the_first_activity(
+        tmp_path: Path, changes: dict[str, object], message: str) -> None:
+    with pytest.raises(BadInputError, match=message) as info:
+        probe(tmp_path, job(**changes))
+    assert not info.value.retryable
+
+
+def test_the_starter_merges_repeated_languages_and_refuses_too_many() -> None:
+    built = build_job("en", "es,ca,es", "apertium", "auto", "tiny.en", "talk.mp4")
+    assert built.target_langs == ("es", "ca")
+    with pytest.raises(Exit) as info:
+        build_job("en", "es,ca,gl,eo,eu,is,mk,hr,sr", "apertium", "auto", "tiny.en", "t.mp4")
+    assert info.value.code == 2 and "at most 8" in str(info.value.message)
+
+
+def test_another_jobs_input_is_refused(tmp_path: Path) -> None:
+    other = job().model_copy(update={"input_key": "jobs/dub-other-1111/out/dub.es.mp4"})
+    with pytest.raises(BadInputError, match="the job's own key") as info:
+        probe(tmp_path, other)
+    assert not info.value.retryable
+
+
+def test_a_webhook_without_a_secret_on_the_workers_is_refused_unless_unsigned(
+        tmp_path: Path) -> None:
+    hooked = job(webhook_url="https://93.184.216.34/hook")
+    with pytest.raises(ConfigurationError, match="DUB_WEBHOOK_SECRET"):
+        probe(tmp_path, hooked, Settings(webhook_secret=None))
+    probe(tmp_path, hooked.model_copy(update={"webhook_unsigned": True}),
+          Settings(webhook_secret=None))
+    probe(tmp_path, hooked, Settings(webhook_secret="k"))
