@@ -64,6 +64,9 @@ class DubVideoWorkflow:
         self.audio_key: str | None = None
         self.job: DubJob | None = None
         self.redubs: list[RedubRequest] = []
+        self.lines: int | None = None  # once every window is transcribed
+        self.transcribed: list[int] = []
+        self.windows_total: int | None = None
         self.publisher: asyncio.Task[None] | None = None
 
     @workflow.run
@@ -148,6 +151,11 @@ class DubVideoWorkflow:
             raise ValueError("the job is past its mix: redub it once it has finished")
         if self.job is not None and request.target_lang not in self.job.target_langs:
             raise ValueError(f"the job does not dub into {request.target_lang!r}")
+        if not request.text.strip():
+            raise ValueError("the new text is empty")
+        if self.lines is not None and request.index >= self.lines:
+            raise ValueError(f"line {request.index} does not exist: the job has {self.lines} "
+                             f"lines, numbered 0 to {self.lines - 1} in the report")
 
     async def _dub(self, job: DubJob) -> DubResult:
         self.job = job
@@ -170,6 +178,7 @@ class DubVideoWorkflow:
                                       duration=info.duration, window_seconds=job.window_seconds),
             "plan windows at silences")
         self.tracker.finish(Stage.PLAN)
+        self.windows_total = len(windows)
         per_lang = len(windows) * len(job.target_langs)
         self.tracker.begin(Stage.TRANSCRIBE, len(windows))
         for stage in (Stage.TRANSLATE, Stage.SYNTHESIZE, Stage.FIT):
@@ -180,8 +189,7 @@ class DubVideoWorkflow:
         fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
         if self.redubs and workflow.patched("redub-while-running"):
             for request in self.redubs:
-                await redub_line(self.job_id, job, windows, fit_keys[request.target_lang],
-                                 request, self.heartbeat)
+                await self._redub(job, windows, fit_keys[request.target_lang], request)
         outputs = []
         for lang in job.target_langs:
             self.tracker.stage = Stage.RENDER
@@ -193,6 +201,21 @@ class DubVideoWorkflow:
             outputs=tuple(outputs),
             elapsed_seconds=round((workflow.now() - self.tracker.started).total_seconds(), 2),
         )
+
+    async def _redub(self, job: DubJob, windows: list[Window], fit_keys: list[str],
+                     request: RedubRequest) -> None:
+        """A redub that cannot be applied (a line that does not exist, say) is logged and
+        skipped: it never takes the job down."""
+        if not workflow.patched("redub-failure-skipped"):
+            await redub_line(self.job_id, job, windows, fit_keys, request, self.heartbeat)
+            return
+        try:
+            await redub_line(self.job_id, job, windows, fit_keys, request, self.heartbeat)
+        except ActivityError as err:
+            if workflow.cancellation_reason() is not None:
+                raise
+            workflow.logger.warning("redub of line %d skipped: %s", request.index,
+                                    user_failure(err).message)
 
     async def _window(self, job: DubJob, audio_key: str, window: Window,
                       slots: asyncio.Semaphore) -> tuple[TranscribeOutput, dict[str, str]]:
@@ -206,6 +229,9 @@ class DubVideoWorkflow:
                                 language=job.source_lang, settings=job.transcription),
                 f"transcribe {span}")
             self.tracker.advance(Stage.TRANSCRIBE)
+            self.transcribed.append(transcript.count)
+            if self.windows_total is not None and len(self.transcribed) == self.windows_total:
+                self.lines = sum(self.transcribed)
             fits = {}
             for lang in job.target_langs:
                 fits[lang] = await self._voice_window(job, window, transcript, lang, span)

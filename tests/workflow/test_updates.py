@@ -176,3 +176,41 @@ async def test_redub_is_refused_once_the_job_mixes(
     updates = [e for e in await h.events(handle)
                if e.HasField("workflow_execution_update_accepted_event_attributes")]
     assert updates == []  # a refused update leaves no trace in the history
+
+
+async def test_redub_of_a_line_that_does_not_exist_is_refused_once_lines_are_known(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    release = asyncio.Event()
+    stand_ins.on(wf_id, "synthesize_segments", beat_until(release))
+    handle = await h.start(ts_env.client, wf_id, max_parallel_windows=2)
+    await stand_ins.entered(wf_id, "transcribe_window", 2)
+    await stand_ins.wait_for(lambda: all(
+        c.outcome == "ok" for c in stand_ins.of(wf_id, "transcribe_window")))
+    message = await refused(handle, UPDATE_REDUB, RedubRequest(target_lang="es", index=99,
+                                                               text="x"))
+    assert message == "line 99 does not exist: the job has 6 lines, numbered 0 to 5 in the report"
+    assert await refused(handle, UPDATE_REDUB, RedubRequest(
+        target_lang="es", index=0, text="   ")) == "the new text is empty"
+    release.set()
+    result = await handle.result()
+    assert result.outputs and "prepare_redub" not in stand_ins.names(wf_id)
+
+
+async def test_a_redub_that_cannot_be_applied_is_skipped_and_the_job_completes(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    release = asyncio.Event()
+    stand_ins.on(wf_id, "transcribe_window", beat_until(release))
+    stand_ins.on(wf_id, "prepare_redub", fail("BadInput", "line 40 does not exist",
+                                              non_retryable=True))
+    handle = await h.start(ts_env.client, wf_id)
+    await stand_ins.entered(wf_id, "transcribe_window")
+    accepted = await handle.execute_update(
+        UPDATE_REDUB, RedubRequest(target_lang="es", index=40, text="Hola"), result_type=str)
+    assert "will be redubbed" in accepted, "the line count is not known yet"
+    release.set()
+    result = await handle.result()
+    assert result.outputs, "the job completed with its outputs"
+    assert "render_outputs" in stand_ins.names(wf_id)
+    assert "synthesize_segments" not in stand_ins.names(wf_id)[
+        stand_ins.names(wf_id).index("prepare_redub"):]
+    await h.replay(handle)
