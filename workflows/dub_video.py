@@ -11,23 +11,15 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from dubbing.contract import (
-        QUERY_PROGRESS,
-        SIGNAL_CANCEL,
-        UPDATE_PAUSE,
-        UPDATE_REDUB,
-        UPDATE_RESUME,
         WORKFLOW_NAME,
-        CancelRequest,
         DubJob,
         DubResult,
         JobState,
         OutputSet,
-        Progress,
         RedubRequest,
         Stage,
     )
     from dubbing.stages import (
-        CancelJob,
         CleanupInput,
         ExtractInput,
         FitInput,
@@ -44,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import policies as p
     from workflows import registry as r
     from workflows.concurrency import all_or_none, clock, user_failure
+    from workflows.controls import JobControls
     from workflows.notify import notify
     from workflows.progress import Tracker
     from workflows.publish import publish, publish_media_seconds
@@ -55,7 +48,7 @@ Out = TypeVar("Out")
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class DubVideoWorkflow:
+class DubVideoWorkflow(JobControls):
     def __init__(self) -> None:
         self.tracker = Tracker(workflow.now())
         self.job_id = workflow.info().workflow_id
@@ -103,59 +96,6 @@ class DubVideoWorkflow:
         still cancels the job (and removes everything)."""
         await self._cleanup(keep_outputs=True)
         await notify(self.job_id, job, "completed", result=result)
-
-    @workflow.query(name=QUERY_PROGRESS)
-    def progress(self) -> Progress:
-        return self.tracker.snapshot(workflow.now())
-
-    @workflow.signal(name=SIGNAL_CANCEL)
-    async def cancel(self, request: CancelRequest) -> None:
-        """For services that can only signal: turn the signal into a real cancellation."""
-        if self.cancel_reason is not None:
-            return
-        self.cancel_reason = request.reason
-        self.tracker.state = JobState.CANCELLING
-        await r.run(r.request_cancellation,
-                    CancelJob(workflow_id=self.job_id, reason=request.reason),
-                    summary="request cancellation", heartbeat=p.HEARTBEAT)
-
-    @workflow.update(name=UPDATE_PAUSE)
-    def pause(self) -> Progress:
-        self.tracker.paused = True
-        return self.progress()
-
-    @pause.validator
-    def _validate_pause(self) -> None:
-        if self.tracker.state != JobState.RUNNING or self.tracker.paused:
-            raise ValueError(f"cannot pause a job that is {self.progress().state.value}")
-
-    @workflow.update(name=UPDATE_RESUME)
-    def resume(self) -> Progress:
-        self.tracker.paused = False
-        return self.progress()
-
-    @resume.validator
-    def _validate_resume(self) -> None:
-        if not self.tracker.paused:
-            raise ValueError("the job is not paused")
-
-    @workflow.update(name=UPDATE_REDUB)
-    def redub_segment(self, request: RedubRequest) -> str:
-        self.redubs.append(request)
-        return (f"line {request.index} ({request.target_lang}) will be redubbed before the "
-                "mix")
-
-    @redub_segment.validator
-    def _validate_redub(self, request: RedubRequest) -> None:
-        if self.tracker.state != JobState.RUNNING or self.tracker.stage in ("render", "cleanup"):
-            raise ValueError("the job is past its mix: redub it once it has finished")
-        if self.job is not None and request.target_lang not in self.job.target_langs:
-            raise ValueError(f"the job does not dub into {request.target_lang!r}")
-        if not request.text.strip():
-            raise ValueError("the new text is empty")
-        if self.lines is not None and request.index >= self.lines:
-            raise ValueError(f"line {request.index} does not exist: the job has {self.lines} "
-                             f"lines, numbered 0 to {self.lines - 1} in the report")
 
     async def _dub(self, job: DubJob) -> DubResult:
         self.job = job

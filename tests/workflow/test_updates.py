@@ -183,9 +183,12 @@ async def test_redub_of_a_line_that_does_not_exist_is_refused_once_lines_are_kno
     release = asyncio.Event()
     stand_ins.on(wf_id, "synthesize_segments", beat_until(release))
     handle = await h.start(ts_env.client, wf_id, max_parallel_windows=2)
-    await stand_ins.entered(wf_id, "transcribe_window", 2)
-    await stand_ins.wait_for(lambda: all(
-        c.outcome == "ok" for c in stand_ins.of(wf_id, "transcribe_window")))
+    await stand_ins.entered(wf_id, "synthesize_segments")
+    for _ in range(200):  # until the workflow has taken in both transcripts
+        progress = await handle.query(QUERY_PROGRESS, result_type=Progress)
+        if progress.stages["transcribe"].done == 2:
+            break
+        await asyncio.sleep(0.02)
     message = await refused(handle, UPDATE_REDUB, RedubRequest(target_lang="es", index=99,
                                                                text="x"))
     assert message == "line 99 does not exist: the job has 6 lines, numbered 0 to 5 in the report"
