@@ -39,5 +39,6 @@ def balanced(words: list[str], parts: int) -> list[list[str]]:
         groups[-1].append(word)
         done += len(word) + 1
     if len(groups) > 1 and len(groups[-1]) < 2:
-        groups[-2] += groups.pop()
+        last = groups.pop()
+        groups[-1] += last
     return groups
