@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from bench.media import speech_video
+from bench.stack import Stack
+from dubbing import keys
 from dubbing.contract import CPU_TASK_QUEUE, WORKFLOW_NAME, DubJob, DubResult
-from dubbing.stages import TranscribeOutput
+from dubbing.stages import TranscribeCheckpoint, TranscribeInput, TranscribeOutput, Window
 from dubbing.storage import open_store
 from starter import jobs
-from tests.media import speech_video
-from tests.stack import Stack
+from tests.helpers import decode_track, ffprobe, integrated_lufs
 
 pytestmark = pytest.mark.slow
 
@@ -50,19 +54,40 @@ async def _checkpoint(handle: WorkflowHandle, chunks: int) -> dict:
     raise AssertionError("transcription never checkpointed")
 
 
-async def _transcriptions(handle: WorkflowHandle) -> list[TranscribeOutput]:
-    scheduled: dict[int, str] = {}
+async def _transcriptions(handle: WorkflowHandle) -> list[tuple[Window, TranscribeOutput]]:
+    """Each completed transcription with the window it was given, read from the history."""
+    scheduled: dict[int, Window] = {}
     found = []
     async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled[event.event_id] = (
-                event.activity_task_scheduled_event_attributes.activity_type.name)
+            attrs = event.activity_task_scheduled_event_attributes
+            if attrs.activity_type.name == "transcribe_window":
+                inp = pydantic_data_converter.payload_converter.from_payloads(
+                    attrs.input.payloads, [TranscribeInput])[0]
+                scheduled[event.event_id] = inp.window
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            attrs = event.activity_task_completed_event_attributes
-            if scheduled.get(attrs.scheduled_event_id) == "transcribe_window":
-                found.append(pydantic_data_converter.payload_converter.from_payloads(
-                    attrs.result.payloads, [TranscribeOutput])[0])
+            done = event.activity_task_completed_event_attributes
+            if done.scheduled_event_id in scheduled:
+                found.append((scheduled[done.scheduled_event_id],
+                              pydantic_data_converter.payload_converter.from_payloads(
+                                  done.result.payloads, [TranscribeOutput])[0]))
     return found
+
+
+async def _last_checkpoint(handle: WorkflowHandle, chunks: int) -> TranscribeCheckpoint:
+    """The checkpoint of the transcription past `chunks` chunks, as the server holds it: what
+    its retry starts from."""
+    desc = await handle.describe()
+    found = []
+    for act in desc.raw_description.pending_activities:
+        if act.activity_type.name != "transcribe_window" or not act.heartbeat_details.payloads:
+            continue
+        raw = pydantic_data_converter.payload_converter.from_payloads(
+            act.heartbeat_details.payloads)[0]
+        if raw is not None and TranscribeCheckpoint.model_validate(raw).chunks_done >= chunks:
+            found.append(TranscribeCheckpoint.model_validate(raw))
+    assert len(found) == 1, found
+    return found[0]
 
 
 def _outputs(stack: Stack, result: DubResult) -> dict[str, bytes]:
@@ -71,38 +96,67 @@ def _outputs(stack: Stack, result: DubResult) -> dict[str, bytes]:
     return {kind: store.get_bytes(keys[kind]) for kind in ("source_srt", "target_srt")}
 
 
+def _lines(stack: Stack, result: DubResult) -> list[tuple[float, float, str, str, float]]:
+    """The report's lines: where each was spoken, its text and its dub's placement."""
+    report = json.loads(open_store(stack.settings.store).get_bytes(
+        result.outputs[0].keys["report"]))
+    return [(s["start"], s["end"], s["source_text"], s["target_text"], s["placed_seconds"])
+            for s in report["segments"]]
+
+
+def _dub_track(stack: Stack, result: DubResult) -> Path:
+    return Path(stack.settings.store) / result.outputs[0].keys["mp4"]
+
+
 async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_path: Path) -> None:
     video = speech_video(tmp_path / "lecture.mp4", 300)
     client = await stack.client()
     store = open_store(stack.settings.store)
     job = DubJob(input_key="pending", input_name=video.name, heartbeat_seconds=4)
     handle = await jobs.submit(client, store, video, job)
-    checkpoint = await _checkpoint(handle, chunks=2)
+    await _checkpoint(handle, chunks=2)
     await stack.stop_worker("gpu-1", signal.SIGKILL)
+    checkpoint = await _last_checkpoint(handle, chunks=2)  # no heartbeat comes after the kill
     await stack.start_worker("gpu-2", "gpu")
     result: DubResult = await asyncio.wait_for(handle.result(), 600)
 
     outputs = await _transcriptions(handle)
-    resumed = [o for o in outputs if o.resumed_at is not None]
+    resumed = [(w, o) for w, o in outputs if o.resumed_at is not None]
     assert len(resumed) == 1, outputs
-    assert resumed[0].resumed_at >= checkpoint["position"] - 1e-6
-    whole = next(o for o in outputs if o.resumed_at is None)
-    assert resumed[0].decoded_seconds < whole.decoded_seconds
+    window, retried = resumed[0]
+    chunks = window.chunk_bounds()
+    assert checkpoint.chunks_done >= 2
+    # The retry started at the first chunk the killed attempt had not finished, and decoded
+    # exactly the rest of that window: none of its finished chunks again.
+    assert retried.resumed_at == chunks[checkpoint.chunks_done][0]
+    rest = window.end - chunks[checkpoint.chunks_done][0]
+    assert retried.decoded_seconds == pytest.approx(rest, abs=0.01)
+    assert retried.decoded_seconds < window.end - window.start
+    # Every other window was decoded whole, in one attempt.
+    for other, out in outputs:
+        if out is not retried:
+            assert out.decoded_seconds == pytest.approx(other.end - other.start, abs=0.01)
     events = len((await handle.fetch_history()).events)
-    print(f"resumed at {resumed[0].resumed_at:.1f} s (checkpoint {checkpoint['position']:.1f} s);"
-          f" the retried attempt decoded {resumed[0].decoded_seconds:.1f} s of its window's "
-          f"{whole.decoded_seconds:.1f} s; {events} events")
+    print(f"resumed at {retried.resumed_at:.1f} s (chunk {checkpoint.chunks_done} of "
+          f"{len(chunks)}); the retried attempt decoded {retried.decoded_seconds:.1f} s of its "
+          f"window's {window.end - window.start:.1f} s; {events} events")
 
-    reference = await client.start_workflow(
-        WORKFLOW_NAME, job.model_copy(update={"input_key": handle_input(handle)}),
-        id=f"{handle.id}-uninterrupted", task_queue=CPU_TASK_QUEUE, result_type=DubResult)
+    reference = await uninterrupted(client, stack, handle, job, video)
     expected: DubResult = await asyncio.wait_for(reference.result(), 600)
     assert result.segments == expected.segments
     assert _outputs(stack, result) == _outputs(stack, expected)
 
 
-def handle_input(handle: WorkflowHandle) -> str:
-    return f"jobs/{handle.id}/input"
+async def uninterrupted(client: Client, stack: Stack, handle: WorkflowHandle, job: DubJob,
+                        video: Path) -> WorkflowHandle:
+    """The same job without the crash, on its own id and its own copy of the input (a job
+    reads only its own input)."""
+    job_id = f"{handle.id}-uninterrupted"
+    key = keys.input_key(job_id)
+    await asyncio.to_thread(open_store(stack.settings.store).put_file, key, video)
+    return await client.start_workflow(
+        WORKFLOW_NAME, job.model_copy(update={"input_key": key}), id=job_id,
+        task_queue=CPU_TASK_QUEUE, result_type=DubResult)
 
 
 async def test_server_killed_and_restarted_mid_job(stack: Stack, tmp_path: Path) -> None:
@@ -115,7 +169,33 @@ async def test_server_killed_and_restarted_mid_job(stack: Stack, tmp_path: Path)
     await asyncio.sleep(1)
     await stack.start_server()
     client = await stack.client()
-    result: DubResult = await asyncio.wait_for(
-        client.get_workflow_handle(handle.id, result_type=DubResult).result(), 600)
-    assert result.segments > 10
-    assert open_store(stack.settings.store).exists(result.outputs[0].keys["mp4"])
+    handle = client.get_workflow_handle(handle.id, result_type=DubResult)
+    result: DubResult = await asyncio.wait_for(handle.result(), 600)
+    resumed = [o.resumed_at for _, o in await _transcriptions(handle)
+               if o.resumed_at is not None]
+    print(f"{len(resumed)} transcription(s) resumed from a checkpoint: {resumed}")
+
+    # Every line is there and voiced, and the dub track is as long as the video and at the
+    # loudness the README promises (-16 LUFS).
+    lines = _lines(stack, result)
+    assert len(lines) == result.segments > 10
+    assert all(text and placed > 0 for _, _, _, text, placed in lines), lines
+    dub = _dub_track(stack, result)
+    assert float(ffprobe(dub)["format"]["duration"]) == pytest.approx(
+        float(ffprobe(video)["format"]["duration"]), abs=0.1)
+    assert integrated_lufs(dub) == pytest.approx(-16.0, abs=1)
+
+    # The crash changed nothing: the same lines, texts, subtitles and dub as a run without it.
+    reference = await uninterrupted(client, stack, handle, job, video)
+    expected: DubResult = await asyncio.wait_for(reference.result(), 600)
+    assert result.segments == expected.segments > 10
+    assert lines == _lines(stack, expected)
+    assert _outputs(stack, result) == _outputs(stack, expected)
+    clean = _dub_track(stack, expected)
+    assert float(ffprobe(dub)["format"]["duration"]) == pytest.approx(
+        float(ffprobe(clean)["format"]["duration"]), abs=0.05)
+    assert integrated_lufs(dub) == pytest.approx(integrated_lufs(clean), abs=0.5)
+    samples, reference_samples = decode_track(dub), decode_track(clean)
+    assert abs(len(samples) - len(reference_samples)) <= 480
+    n = min(len(samples), len(reference_samples))
+    assert np.corrcoef(samples[:n], reference_samples[:n])[0, 1] > 0.99

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 
+from bench.media import speech_video
 from dubbing import keys
 from dubbing.contract import DubJob, DubResult
 from dubbing.engines import tts
@@ -22,7 +24,6 @@ from dubbing.settings import Settings
 from dubbing.storage import open_store
 from starter import jobs
 from tests.helpers import decode_track
-from tests.media import speech_video
 
 pytestmark = pytest.mark.slow
 FAILING_LINE = 2  # zero-based, in order of first synthesis
@@ -31,11 +32,13 @@ FAILING_LINE = 2  # zero-based, in order of first synthesis
 class FaultyVoice:
     """Real espeak-ng, except that one line fails `failures` times (forever if None)."""
 
-    def __init__(self, inner: tts.Synthesizer, failures: int | None) -> None:
+    def __init__(self, inner: tts.Synthesizer, failures: int | None,
+                 fired: list[str]) -> None:
         self.inner = inner
         self.name = inner.name
         self.has_rate = inner.has_rate
         self.failures = failures
+        self.fired = fired  # every injected failure, by the text it failed on
         self.seen: list[str] = []
 
     def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None:
@@ -44,18 +47,20 @@ class FaultyVoice:
         if self.seen.index(text) == FAILING_LINE and self.failures != 0:
             if self.failures is not None:
                 self.failures -= 1
+            self.fired.append(text)
             raise ToolError("espeak-ng failed (exit -11): segmentation fault")
         self.inner.synthesize(text, dest, rate)
 
 
 @pytest.fixture
-def faulty(monkeypatch: pytest.MonkeyPatch) -> dict[str, int | None]:
-    """Make every synthesizer faulty; set ['failures'] before starting the job."""
-    plan: dict[str, int | None] = {"failures": None}
+def faulty(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Make every synthesizer faulty; set ['failures'] before starting the job. ['fired'] lists
+    the texts of the failures injected (the GPU worker runs in this process)."""
+    plan: dict[str, Any] = {"failures": None, "fired": []}
     real = tts.make_synthesizer
     monkeypatch.setattr(tts, "make_synthesizer",
                         lambda voice, lang, reference=None: FaultyVoice(
-                            real(voice, lang, reference), plan["failures"]))
+                            real(voice, lang, reference), plan["failures"], plan["fired"]))
     return plan
 
 
@@ -94,8 +99,12 @@ async def test_a_line_that_recovers_is_not_isolated(env, workers: Settings, faul
     video = speech_video(tmp_path / "recovers.mp4", 41)
     result: DubResult = await (await _run(env, workers, video)).result()
     report = _report(workers, result)
+    # The fault really fired, once, on a line of this job; the in-place retry voiced it.
+    assert len(faulty["fired"]) == 1, f"the fault fired {len(faulty['fired'])} times, not once"
+    failed = [s for s in report["segments"] if s["target_text"] == faulty["fired"][0]]
+    assert failed, f"the failure hit no line of the report: {faulty['fired']}"
     assert report["summary"]["isolated"] == 0
-    assert all(s["placed_seconds"] > 0 for s in report["segments"])
+    assert all(s["placed_seconds"] > 0 and not s["isolated"] for s in report["segments"])
 
 
 async def test_strict_fails_the_job_and_leaves_nothing(env, workers: Settings, faulty,

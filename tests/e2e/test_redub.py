@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
+from bench.media import speech_video
 from dubbing.contract import UPDATE_REDUB, DubJob, DubResult, RedubRequest
 from dubbing.settings import Settings
 from dubbing.storage import open_store
@@ -17,7 +19,6 @@ from starter import jobs
 from tests.e2e.test_control import _wait_for_stage
 from tests.e2e.test_starter_cli import starter
 from tests.helpers import decode_track
-from tests.media import speech_video
 
 pytestmark = pytest.mark.slow
 RATE = 48000
@@ -77,9 +78,13 @@ async def test_redub_of_a_line_that_does_not_exist_is_a_usage_error(
 async def test_redub_while_running_is_applied_before_the_mix(env, workers: Settings,
                                                             tmp_path: Path) -> None:
     video = speech_video(tmp_path / "running.mp4", 120)
+    # The same input under another name is another job: the reference dub without the redub.
+    reference_video = tmp_path / "reference.mp4"
+    shutil.copyfile(video, reference_video)
     job = DubJob(input_key="pending", input_name=video.name, window_seconds=40,
                  max_parallel_windows=1)
-    handle = await jobs.submit(env.client, open_store(workers.store), video, job)
+    store = open_store(workers.store)
+    handle = await jobs.submit(env.client, store, video, job)
     await _wait_for_stage(handle, "transcribe")
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update(UPDATE_REDUB, RedubRequest(target_lang="ca", index=0,
@@ -88,6 +93,38 @@ async def test_redub_while_running_is_applied_before_the_mix(env, workers: Setti
         UPDATE_REDUB, RedubRequest(target_lang="es", index=0, text="Primera línea, nueva."),
         result_type=str)
     assert "line 0" in ack
-    result: DubResult = await asyncio.wait_for(handle.result(), 300)
-    first = report_of(workers, result.outputs[0].keys)["segments"][0]
+    reference = await jobs.submit(env.client, store, reference_video,
+                                  job.model_copy(update={"input_name": reference_video.name}))
+    assert reference.id != handle.id
+    result: DubResult = await asyncio.wait_for(handle.result(), 600)
+    expected: DubResult = await asyncio.wait_for(reference.result(), 600)
+    redubbed = report_of(workers, result.outputs[0].keys)["segments"]
+    plain = report_of(workers, expected.outputs[0].keys)["segments"]
+    first = redubbed[0]
     assert first["target_text"] == "Primera línea, nueva." and first["revision"] == 1
+    assert plain[0]["target_text"] != first["target_text"] and plain[0]["revision"] == 0
+    assert len(redubbed) == len(plain)
+
+    # The mix carries the new voice on line 0 and the very same audio on every other line.
+    track = decode_track(Path(workers.store) / result.outputs[0].keys["mp4"], "0:a:0")
+    reference_track = decode_track(Path(workers.store) / expected.outputs[0].keys["mp4"],
+                                   "0:a:0")
+    assert abs(len(track) - len(reference_track)) <= RATE // 100
+    assert first["placed_start"] == plain[0]["placed_start"]
+    line = slice(int(first["placed_start"] * RATE),
+                 int((first["placed_start"] + max(first["placed_seconds"],
+                                                  plain[0]["placed_seconds"])) * RATE))
+    assert line.stop - line.start > RATE // 2, "line 0 has no dub to compare"
+    correlation = np.corrcoef(track[line], reference_track[line])[0, 1]
+    assert correlation < 0.9, f"line 0 still has its old voice in the mix ({correlation:.3f})"
+    for i, (seg, same) in enumerate(zip(redubbed[1:], plain[1:], strict=True), start=1):
+        assert seg["target_text"] == same["target_text"], f"line {i} changed its text"
+        assert seg["revision"] == 0, f"line {i} was redubbed too"
+        assert (seg["placed_start"], seg["placed_seconds"]) == (
+            same["placed_start"], same["placed_seconds"]), f"line {i} moved"
+        part = slice(int(seg["placed_start"] * RATE) + 2400,
+                     int((seg["placed_start"] + seg["placed_seconds"]) * RATE) - 2400)
+        if part.stop - part.start < RATE // 10:
+            continue
+        assert np.corrcoef(track[part], reference_track[part])[0, 1] > 0.99, \
+            f"line {i} sounds different"

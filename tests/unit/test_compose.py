@@ -71,10 +71,26 @@ def test_compose_config_is_valid_without_env_file() -> None:
     assert "is not set" not in result.stderr, result.stderr
 
 
+def readme_services() -> list[str]:
+    """The services the README's production section lists, in its order."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Production (docker-compose)"):]
+    section = section[:section.index("\n## ", 1)]
+    return re.findall(r"^- `([a-z][a-z0-9-]*)`:", section, flags=re.MULTILINE)
+
+
 def test_compose_lists_the_same_services() -> None:
+    """What compose would run is exactly what the file declares and the README describes: no
+    service hidden behind a profile, dropped by a merge, or missing from the documentation."""
+    yaml = pytest.importorskip("yaml")
+    written = set(yaml.safe_load(COMPOSE.read_text())["services"])
+    documented = readme_services()
+    assert len(documented) == len(set(documented)), f"README lists a service twice: {documented}"
+    assert set(documented) == written, (
+        f"README only: {set(documented) - written}; compose file only: {written - set(documented)}")
     result = compose("config", "--services")
     assert result.returncode == 0, result.stderr
-    assert set(result.stdout.split()) == set(services())
+    assert set(result.stdout.split()) == written
 
 
 @pytest.mark.parametrize("name", sorted(DOCKERFILES))
