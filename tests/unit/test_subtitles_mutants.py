@@ -119,3 +119,58 @@ def test_a_joined_cue_may_take_two_lines() -> None:
     assert [(c.text, c.start, c.end) for c in out] == [
         ("Era. Y entonces se marchó muy despacio\nhacia la casa grande que estaba junto al",
          10.0, 15.0)]
+
+
+def test_the_pause_nearest_by_its_start_takes_the_split() -> None:
+    # (3.5, 4.0) ends nearer the even split (4.11), (4.5, 4.7) starts nearer: the cue ends
+    # where the pause starts, so the start counts.
+    out = layout([Line(0.0, 8.0, MEDIUM, pauses=[(3.5, 4.0), (4.5, 4.7)])], HOLD)
+    assert times(out) == [(0.0, 4.5), (4.7, 8.0)]
+
+
+def test_a_split_moved_onto_a_pause_still_leaves_no_cue_over_7_s() -> None:
+    text = "Elinor y Marianne paseaban por el jardín, mientras su madre leía en la casa."
+    out = layout([Line(0.0, 13.0, text, pauses=[(7.4, 7.6)])], HOLD)
+    assert [c.text for c in out] == ["Elinor y Marianne paseaban por el jardín,",
+                                     "mientras su madre leía en la casa."]
+    assert times(out) == [(0.0, 7.0), (7.6, 13.0)]
+
+
+def test_a_cue_of_exactly_0_8_s_is_long_enough() -> None:
+    out = layout([Line(10.0, 10.3, "Era."), Line(10.88, 14.0, "Y entonces, muy despacio, se "
+                                                             "fue a su casa.")], HOLD)
+    assert [c.text for c in out] == ["Era.", "Y entonces, muy despacio,\nse fue a su casa."]
+    assert times(out) == [(10.0, 10.8), (10.88, 14.0)]
+
+
+def test_a_flash_cue_joins_a_neighbour_exactly_a_second_away() -> None:
+    out = layout([Line(10.0, 11.0, "Sí, claro."), Line(12.0, 12.3, "Era."),
+                  Line(12.6, 19.5, "Y entonces, muy despacio, se fue.")], HOLD)
+    assert [(c.text, round(c.start, 6), round(c.end, 6)) for c in out] == [
+        ("Sí, claro. Era.", 10.0, 12.52), ("Y entonces, muy despacio, se fue.", 12.6, 19.5)]
+
+
+def test_every_flash_cue_is_joined_not_only_the_first() -> None:
+    out = layout([Line(0.0, 0.25, "Era."), Line(0.4, 2.4, "Entonces colocó la mesa."),
+                  Line(5.0, 5.25, "Sí."), Line(5.4, 7.4, "Y se sentó a comer.")], HOLD)
+    assert [(c.text, c.start, c.end) for c in out] == [
+        ("Era. Entonces colocó la mesa.", 0.0, 2.4), ("Sí. Y se sentó a comer.", 5.0, 7.4)]
+
+
+def test_a_flash_cue_never_starts_over_the_cue_before() -> None:
+    # Both neighbours would make a cue over 7 s: it starts earlier, but only up to the gap
+    # after the cue before, and stays shorter than 0.8 s.
+    out = layout([Line(0.0, 6.5, "Y entonces, muy despacio, se fue."), Line(6.7, 7.0, "Era."),
+                  Line(7.3, 14.0, "Y entonces, muy despacio, se fue.")], HOLD)
+    assert times(out) == [(0.0, 6.5), (6.58, 7.22), (7.3, 14.0)]
+
+
+def test_after_a_flash_cue_that_cannot_join_the_next_one_still_can() -> None:
+    out = layout([Line(0.0, 6.5, "Y entonces, muy despacio, se fue."),
+                  Line(6.7, 7.0, "Elinor miró por la ventana del salón."),
+                  Line(7.3, 7.5, "Marianne volvía sola del río, muy despacio."),
+                  Line(7.9, 9.5, "Y su madre la esperaba.")], HOLD)
+    assert [(c.text, round(c.start, 6), round(c.end, 6)) for c in out] == [
+        ("Y entonces, muy despacio, se fue.", 0.0, 6.5),
+        ("Elinor miró por la ventana del salón.", 6.58, 7.22),
+        ("Marianne volvía sola del río, muy\ndespacio. Y su madre la esperaba.", 7.3, 9.5)]
