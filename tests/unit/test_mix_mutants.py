@@ -61,6 +61,14 @@ def test_a_mix_under_the_target_lifts_only_the_voice() -> None:
     assert mix.settle(6.0, mix.Loudness(-18.0, -1.0), lufs=-20.0) == mix.Levels(6.0, -2.0)
 
 
+def test_the_final_gains_are_kept_to_a_hundredth_of_a_db() -> None:
+    assert mix.settle(6.0, mix.Loudness(-14.123, -1.0)) == mix.Levels(voice=6.0, master=-1.88)
+
+
+def test_a_mix_just_under_the_target_never_lifts_the_bed() -> None:
+    assert mix.settle(6.0, mix.Loudness(-16.5, -1.0)) == mix.Levels(voice=6.5, master=0.0)
+
+
 def test_a_silent_mix_keeps_the_voice_gain() -> None:
     assert mix.settle(6.0, mix.Loudness(-69.0, -70.0)) == mix.Levels(voice=6.0, master=0.0)
 
@@ -88,6 +96,12 @@ def test_the_duck_envelope_lowers_each_span_by_20_db_with_short_ramps(tmp_path: 
     assert at[7.2] == pytest.approx(low + (1 - low) / 2, abs=1e-3)
     assert at[7.3] == 1.0, "back up 0.3 s after the speech ends"
     assert gain.min() == pytest.approx(low, abs=1e-4)
+    # Both ramps are straight lines, to their last sample.
+    t = np.arange(len(gain)) / 1000
+    release = (t > 7.1) & (t < 7.3)
+    assert gain[release] == pytest.approx(low + (1 - low) * (t[release] - 7.1) / 0.2, abs=1e-4)
+    attack = (t > 2.92) & (t < 2.97)
+    assert gain[attack] == pytest.approx(low + (1 - low) * (2.97 - t[attack]) / 0.05, abs=1e-4)
 
 
 def test_the_duck_depth_is_a_parameter_and_spans_at_the_start_work(tmp_path: Path) -> None:
@@ -141,11 +155,15 @@ def test_a_missing_peak_reads_as_minus_70() -> None:
     assert mix.parse_ebur128(text) == mix.Loudness(-16.3, -70.0)
 
 
-@pytest.mark.parametrize("text", ["", "size=N/A time=00:00:12.00",
-                                  summary("-16.3").replace("I:", "J:")])
-def test_no_measurement_is_a_tool_error(text: str) -> None:
-    with pytest.raises(ToolError, match="ffmpeg ebur128 printed no"):
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "ffmpeg ebur128 printed no measurement"),
+    ("size=N/A time=00:00:12.00", "ffmpeg ebur128 printed no measurement"),
+    (summary("-16.3").replace("I:", "J:"), "ffmpeg ebur128 printed no integrated loudness"),
+])
+def test_no_measurement_is_a_tool_error(text: str, message: str) -> None:
+    with pytest.raises(ToolError) as failed:
         mix.parse_ebur128(text)
+    assert str(failed.value) == message
 
 
 class Recorder:
@@ -153,10 +171,12 @@ class Recorder:
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], Any]] = []
+        self.timeouts: list[float | None] = []
 
     def __call__(self, args: list[str], *, what: str, timeout: float | None = None,
                  beat: Any = None) -> subprocess.CompletedProcess[str]:
         self.calls.append((list(args), beat))
+        self.timeouts.append(timeout)
         return subprocess.CompletedProcess(args, 0, "", summary("-18.5", "-3.25"))
 
 
@@ -175,6 +195,8 @@ def test_measuring_the_finished_track_reads_its_first_audio_track(recorder: Reco
     assert mix.measure_track(Path("out.mp4"), beat=beat) == mix.Loudness(-18.5, -3.25)
     args, given = recorder.calls[0]
     assert given is beat, "a long measurement keeps heartbeating"
+    # ...so a hung ffmpeg must still end: after 6 hours.
+    assert recorder.timeouts == [6 * 3600]
     assert args[args.index("-i") + 1] == "out.mp4"
     assert args[args.index("-map") + 1] == "0:a:0"
     assert args[args.index("-af") + 1] == "ebur128=peak=true:framelog=verbose"
@@ -201,3 +223,11 @@ def test_measuring_the_mix_uses_the_measuring_graph(recorder: Recorder) -> None:
     assert args[args.index("-filter_complex") + 1] == mix.mix_graph(
         levels, 1, mono=True, meter=True)
     assert args[args.index("-map") + 1] == "[mix]"
+
+
+def test_a_stereo_source_is_measured_as_stereo_by_default(recorder: Recorder) -> None:
+    mix.measure_mix(Path("in.mp4"), Path("dub.wav"), Path("duck.wav"), mix.Levels(voice=2.0))
+    args, given = recorder.calls[0]
+    assert given is None
+    assert args[args.index("-filter_complex") + 1] == mix.mix_graph(
+        mix.Levels(voice=2.0), 0, mono=False, meter=True)
