@@ -6,7 +6,6 @@ from temporalio import activity
 
 from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
-from dubbing import keys
 from dubbing.contract import OutputSet
 from dubbing.stages import (
     CleanupInput,
@@ -23,7 +22,7 @@ from dubbing.stages import (
     TranslateInput,
     Window,
 )
-from dubbing.steps import fit, ingest, redub, render, translate
+from dubbing.steps import fit, ingest, redub, render, runs, translate
 
 
 class CpuActivities(ActivityBase):
@@ -81,11 +80,7 @@ class CpuActivities(ActivityBase):
     @activity.defn(name="cleanup_job")
     @translate_errors
     def cleanup_job(self, inp: CleanupInput) -> int:
-        """On success remove the extracted audio and keep what a redub needs; on failure or
-        cancellation remove everything of the job."""
-        if inp.keep_outputs:
-            return self.store.delete_prefix(keys.audio_key(inp.job_id))
-        return self.store.delete_prefix(keys.job_prefix(inp.job_id))
+        return runs.cleanup(self.store, inp)
 
     def all(self) -> list:
         return [self.probe_media, self.extract_audio, self.plan_windows, self.translate_segments,

@@ -6,12 +6,23 @@ import re
 
 _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 
 def _job(job_id: str) -> str:
     if not _JOB_ID.fullmatch(job_id):
         raise ValueError(f"job id {job_id!r} is not usable as a storage prefix")
     return f"jobs/{job_id}"
+
+
+def _run(job_id: str, run: str) -> str:
+    """A run's own prefix: everything a run writes or deletes lies under it. Runs from before
+    run-scoped storage (`run` empty) used the job's prefix."""
+    if not run:
+        return _job(job_id)
+    if not _RUN.fullmatch(run):
+        raise ValueError(f"run id {run!r} is not usable as a storage prefix")
+    return f"{_job(job_id)}/runs/{run}"
 
 
 def _lang(lang: str) -> str:
@@ -24,8 +35,18 @@ def job_prefix(job_id: str) -> str:
     return _job(job_id) + "/"
 
 
-def work_prefix(job_id: str) -> str:
-    return f"{_job(job_id)}/work/"
+def run_prefix(job_id: str, run: str) -> str:
+    return _run(job_id, run) + "/"
+
+
+def completed_key(job_id: str) -> str:
+    """Which run of the job completed: its outputs are the job's, and no later run may
+    touch them."""
+    return f"{_job(job_id)}/completed.json"
+
+
+def work_prefix(job_id: str, run: str = "") -> str:
+    return f"{_run(job_id, run)}/work/"
 
 
 def input_key(job_id: str) -> str:
@@ -37,48 +58,50 @@ def reference_key(job_id: str) -> str:
     return f"{_job(job_id)}/reference.txt"
 
 
-def audio_key(job_id: str) -> str:
-    return f"{_job(job_id)}/work/audio.wav"
+def audio_key(job_id: str, *, run: str = "") -> str:
+    return f"{_run(job_id, run)}/work/audio.wav"
 
 
-def segments_key(job_id: str, window: int) -> str:
-    return f"{_job(job_id)}/work/w{window:04d}/segments.json"
+def segments_key(job_id: str, window: int, *, run: str = "") -> str:
+    return f"{_run(job_id, run)}/work/w{window:04d}/segments.json"
 
 
-def texts_key(job_id: str, window: int, lang: str) -> str:
-    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/texts.json"
+def texts_key(job_id: str, window: int, lang: str, *, run: str = "") -> str:
+    return f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/texts.json"
 
 
-def clips_key(job_id: str, window: int, lang: str) -> str:
-    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/clips.json"
+def clips_key(job_id: str, window: int, lang: str, *, run: str = "") -> str:
+    return f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/clips.json"
 
 
 def _revision(revision: int) -> str:
     return f".r{revision}" if revision else ""
 
 
-def clip_key(job_id: str, window: int, lang: str, index: int, revision: int = 0) -> str:
-    return (f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/clip-{index:04d}"
+def clip_key(job_id: str, window: int, lang: str, index: int, revision: int = 0, *,
+             run: str = "") -> str:
+    return (f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/clip-{index:04d}"
             f"{_revision(revision)}.wav")
 
 
-def fitted_key(job_id: str, window: int, lang: str, index: int, revision: int = 0) -> str:
-    return (f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/fitted-{index:04d}"
+def fitted_key(job_id: str, window: int, lang: str, index: int, revision: int = 0, *,
+               run: str = "") -> str:
+    return (f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/fitted-{index:04d}"
             f"{_revision(revision)}.wav")
 
 
-def revisions_key(job_id: str, window: int, lang: str) -> str:
+def revisions_key(job_id: str, window: int, lang: str, *, run: str = "") -> str:
     """Redubbed lines of a window: their revisions and texts."""
-    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/revisions.json"
+    return f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/revisions.json"
 
 
-def manifest_key(job_id: str, lang: str) -> str:
+def manifest_key(job_id: str, lang: str, *, run: str = "") -> str:
     """What a finished job's language was rendered from, for redubbing it later."""
-    return f"{_job(job_id)}/work/{_lang(lang)}-manifest.json"
+    return f"{_run(job_id, run)}/work/{_lang(lang)}-manifest.json"
 
 
-def fit_key(job_id: str, window: int, lang: str) -> str:
-    return f"{_job(job_id)}/work/w{window:04d}/{_lang(lang)}/fit.json"
+def fit_key(job_id: str, window: int, lang: str, *, run: str = "") -> str:
+    return f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/fit.json"
 
 
 OUTPUT_FILES = {
@@ -91,9 +114,9 @@ OUTPUT_FILES = {
 }
 
 
-def output_key(job_id: str, kind: str, source_lang: str, target_lang: str) -> str:
+def output_key(job_id: str, kind: str, source_lang: str, target_lang: str, *, run: str = "") -> str:
     name = OUTPUT_FILES[kind].format(src=_lang(source_lang), to=_lang(target_lang))
-    return f"{_job(job_id)}/out/{name}"
+    return f"{_run(job_id, run)}/out/{name}"
 
 
 def output_file_name(stem: str, kind: str, source_lang: str, target_lang: str) -> str:

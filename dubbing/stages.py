@@ -94,29 +94,32 @@ class FitRecord(Model):
         """Where the dub of the line starts: its own start unless a longer line pushed it."""
         return self.start if self.placed_start is None else self.placed_start
 
-class ProbeInput(Model):
-    """The job's settings are checked against this worker's engines before anything else."""
+class RunScoped(Model):
+    """Input of a step that reads or writes the run's own storage (`keys.run_prefix`)."""
 
     job_id: str
+    run_id: str = Field(default="", description="empty for runs from before run-scoped storage")
+
+
+class ProbeInput(RunScoped):
+    """The job's settings are checked against this worker's engines before anything else."""
+
     job: DubJob
 
 
-class ExtractInput(Model):
-    job_id: str
+class ExtractInput(RunScoped):
     input_key: str
     input_name: str
     media: MediaInfo
 
 
-class PlanInput(Model):
-    job_id: str
+class PlanInput(RunScoped):
     audio_key: str
     duration: float
     window_seconds: float
 
 
-class TranscribeInput(Model):
-    job_id: str
+class TranscribeInput(RunScoped):
     audio_key: str
     window: Window
     language: str
@@ -130,8 +133,7 @@ class TranscribeOutput(Model):
     decoded_seconds: float = 0.0
 
 
-class TranslateInput(Model):
-    job_id: str
+class TranslateInput(RunScoped):
     window_index: int
     segments_key: str
     source_lang: str
@@ -140,8 +142,7 @@ class TranslateInput(Model):
     glossary: dict[str, str] = Field(default_factory=dict)
 
 
-class SynthesizeInput(Model):
-    job_id: str
+class SynthesizeInput(RunScoped):
     window_index: int
     texts_key: str
     target_lang: str
@@ -156,8 +157,7 @@ class SynthesizeInput(Model):
     revision: int = 0
 
 
-class FitInput(Model):
-    job_id: str
+class FitInput(RunScoped):
     window: Window
     target_lang: str
     segments_key: str
@@ -168,8 +168,7 @@ class FitInput(Model):
     min_speed: float = DEFAULT_MIN_SPEED
 
 
-class RenderInput(Model):
-    job_id: str
+class RenderInput(RunScoped):
     input_key: str
     input_name: str
     source_lang: str
@@ -180,8 +179,7 @@ class RenderInput(Model):
     windows: list[Window] = Field(default_factory=list)
 
 
-class PrepareRedubInput(Model):
-    job_id: str
+class PrepareRedubInput(RunScoped):
     request: RedubRequest
     windows: list[Window]
     fit_keys: list[str]
@@ -199,9 +197,10 @@ class RedubLine(Model):
     audio_key: str
 
 
-class CleanupInput(Model):
-    job_id: str
+class CleanupInput(RunScoped):
     keep_outputs: bool
+    outputs: list[str] = Field(default_factory=list,
+                               description="the completed run's output keys, when keeping them")
 
 
 class ManifestRef(Model):

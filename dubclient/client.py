@@ -7,6 +7,7 @@ video must already be in the service's storage under `job.input_key` (by convent
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
     WorkflowExecutionStatus,
+    WorkflowFailureError,
     WorkflowHandle,
 )
 from temporalio.common import (
@@ -42,6 +44,8 @@ from dubbing.contract import (
     RedubRequest,
 )
 from workflows.attributes import start_options
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,255}")
 
 
 def last_retry_error(description: WorkflowExecutionDescription) -> str | None:
@@ -128,9 +132,10 @@ class DubClient:
         """Continue a paused job. Raises WorkflowUpdateFailedError when it is not paused."""
         return await self.handle(job_id).execute_update(UPDATE_RESUME, result_type=Progress)
 
-    async def job(self, job_id: str) -> DubJob:
-        """The settings a job was started with (its first history event)."""
-        async for event in self.handle(job_id).fetch_history_events():
+    async def job(self, job_id: str, run_id: str | None = None) -> DubJob:
+        """The settings a job (its latest run, or run `run_id`) was started with."""
+        handle = self.client.get_workflow_handle(job_id, run_id=run_id)
+        async for event in handle.fetch_history_events():
             attrs = event.workflow_execution_started_event_attributes
             job: DubJob = pydantic_data_converter.payload_converter.from_payloads(
                 attrs.input.payloads, [DubJob])[0]
@@ -148,7 +153,11 @@ class DubClient:
         """
         handle = self.handle(job_id)
         status = (await handle.describe()).status
-        job = await self.job(job_id)
+        if status not in (WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETED):
+            completed = await self.last_completed(job_id)  # a later run may have been refused
+            if completed is not None:
+                handle, status = completed, WorkflowExecutionStatus.COMPLETED
+        job = await self.job(job_id, handle.run_id)
         if request.target_lang not in job.target_langs:
             raise ValueError(f"job {job_id} has no {request.target_lang!r} dub "
                              f"(it has {', '.join(job.target_langs)})")
@@ -169,6 +178,23 @@ class DubClient:
                         f"{output.summary.revision} of the outputs", job, output)
 
     async def result(self, job_id: str) -> DubResult:
-        """Wait for the job's outcome. Raises WorkflowFailureError when it failed or was
-        cancelled."""
-        return await self.handle(job_id).result()
+        """Wait for the job's outcome: the latest run's, or the last completed run's when a
+        later run of the same id failed (a second start by hand is refused, and the completed
+        run's outputs stand). Raises WorkflowFailureError when it failed or was cancelled."""
+        try:
+            return await self.handle(job_id).result()
+        except WorkflowFailureError:
+            completed = await self.last_completed(job_id)
+            if completed is None:
+                raise
+            return await completed.result()
+
+    async def last_completed(self, job_id: str) -> WorkflowHandle[Any, DubResult] | None:
+        """The handle of the job's last completed run, if it has one."""
+        if not _SAFE_ID.fullmatch(job_id):
+            raise ValueError(f"job id {job_id!r} has characters a job id cannot have")
+        query = f"WorkflowId = '{job_id}' AND ExecutionStatus = 'Completed'"
+        async for run in self.client.list_workflows(query, limit=1):
+            return self.client.get_workflow_handle(job_id, run_id=run.run_id,
+                                                   result_type=DubResult)
+        return None

@@ -45,10 +45,13 @@ def root_cause(err: BaseException) -> BaseException:
     return root
 
 
-def user_failure(err: ActivityError) -> ApplicationError:
-    """Fail the run with the root cause's message and type, so clients print one clear line."""
+def user_failure(err: ActivityError, also: str | None = None) -> ApplicationError:
+    """Fail the run with the root cause's message and type, so clients print one clear line;
+    `also` is a later failure (of the cleanup, say) added to it, never put in its place."""
     cause = root_cause(err)
+    note = f" (and the cleanup failed too: {also}; the job's files were left in storage)" \
+        if also else ""
     if not isinstance(cause, ApplicationError):
-        return ApplicationError(str(err.__cause__ or err), type="ActivityFailed",
+        return ApplicationError(str(err.__cause__ or err) + note, type="ActivityFailed",
                                 non_retryable=True)
-    return ApplicationError(cause.message, type=cause.type, non_retryable=True)
+    return ApplicationError(cause.message + note, type=cause.type, non_retryable=True)

@@ -52,6 +52,7 @@ class DubVideoWorkflow(JobControls):
     def __init__(self) -> None:
         self.tracker = Tracker(workflow.now())
         self.job_id = workflow.info().workflow_id
+        self.run_id = ""  # the run's own storage prefix, once patched
         self.cancel_reason: str | None = None
         self.heartbeat = p.HEARTBEAT
         self.audio_key: str | None = None
@@ -67,6 +68,8 @@ class DubVideoWorkflow(JobControls):
         if workflow.patched("publish-stage"):
             self.publisher = asyncio.create_task(publish(self.tracker))
         inside = workflow.patched("cleanup-inside-try")
+        if workflow.patched("run-scoped-storage"):
+            self.run_id = workflow.info().run_id
         try:
             result = await self._dub(job)
             if inside:
@@ -74,7 +77,7 @@ class DubVideoWorkflow(JobControls):
         except (asyncio.CancelledError, ActivityError) as err:
             cancelled = workflow.cancellation_reason() is not None
             self.tracker.state = JobState.CANCELLING if cancelled else JobState.FAILED
-            await self._cleanup(keep_outputs=False)
+            cleanup_failure = await self._cleanup_after_failure()
             if cancelled:
                 # An activity stopped by the cancellation surfaces as an ActivityError; the run
                 # must still end CANCELED, which takes a CancelledError after the request.
@@ -82,7 +85,7 @@ class DubVideoWorkflow(JobControls):
                 raise asyncio.CancelledError(workflow.cancellation_reason()) from None
             if isinstance(err, asyncio.CancelledError):
                 raise
-            failure = user_failure(err)
+            failure = user_failure(err, cleanup_failure)
             await notify(self.job_id, job, "failed", error=failure.message)
             raise failure from err
         if not inside:
@@ -94,28 +97,32 @@ class DubVideoWorkflow(JobControls):
     async def _finish(self, job: DubJob, result: DubResult) -> None:
         """Keep the outputs, remove the temporaries, say so; a cancel that lands meanwhile
         still cancels the job (and removes everything)."""
-        await self._cleanup(keep_outputs=True)
+        await self._cleanup(keep_outputs=True,
+                            outputs=[k for o in result.outputs for k in o.keys.values()])
         await notify(self.job_id, job, "completed", result=result)
 
     async def _dub(self, job: DubJob) -> DubResult:
         self.job = job
         self.heartbeat = timedelta(seconds=job.heartbeat_seconds)
         self.tracker.begin(Stage.PROBE)
-        info = await self._run(r.probe_media, ProbeInput(job_id=self.job_id, job=job),
-                               f"probe {job.input_name}")
+        info = await self._run(
+            r.probe_media, ProbeInput(job_id=self.job_id, run_id=self.run_id, job=job),
+            f"probe {job.input_name}")
         self.tracker.finish(Stage.PROBE)
         if self.publisher is not None:
             publish_media_seconds(info.duration)
         self.tracker.begin(Stage.EXTRACT)
         self.audio_key = audio_key = await self._run(
-            r.extract_audio, ExtractInput(job_id=self.job_id, input_key=job.input_key,
-                                          input_name=job.input_name, media=info),
+            r.extract_audio, ExtractInput(job_id=self.job_id, run_id=self.run_id,
+                                          input_key=job.input_key, input_name=job.input_name,
+                                          media=info),
             "extract audio 16 kHz mono")
         self.tracker.finish(Stage.EXTRACT)
         self.tracker.begin(Stage.PLAN)
         windows = await self._run(
-            r.plan_windows, PlanInput(job_id=self.job_id, audio_key=audio_key,
-                                      duration=info.duration, window_seconds=job.window_seconds),
+            r.plan_windows, PlanInput(job_id=self.job_id, run_id=self.run_id,
+                                      audio_key=audio_key, duration=info.duration,
+                                      window_seconds=job.window_seconds),
             "plan windows at silences")
         self.tracker.finish(Stage.PLAN)
         self.windows_total = len(windows)
@@ -146,11 +153,13 @@ class DubVideoWorkflow(JobControls):
                      request: RedubRequest) -> None:
         """A redub that cannot be applied (a line that does not exist, say) is logged and
         skipped: it never takes the job down."""
+        redub = redub_line(self.job_id, self.run_id, job, windows, fit_keys, request,
+                           self.heartbeat)
         if not workflow.patched("redub-failure-skipped"):
-            await redub_line(self.job_id, job, windows, fit_keys, request, self.heartbeat)
+            await redub
             return
         try:
-            await redub_line(self.job_id, job, windows, fit_keys, request, self.heartbeat)
+            await redub
         except ActivityError as err:
             if workflow.cancellation_reason() is not None:
                 raise
@@ -165,8 +174,9 @@ class DubVideoWorkflow(JobControls):
             self.tracker.stage = Stage.TRANSCRIBE
             transcript = await self._run(
                 r.transcribe_window,
-                TranscribeInput(job_id=self.job_id, audio_key=audio_key, window=window,
-                                language=job.source_lang, settings=job.transcription),
+                TranscribeInput(job_id=self.job_id, run_id=self.run_id, audio_key=audio_key,
+                                window=window, language=job.source_lang,
+                                settings=job.transcription),
                 f"transcribe {span}")
             self.tracker.advance(Stage.TRANSCRIBE)
             self.transcribed.append(transcript.count)
@@ -182,7 +192,7 @@ class DubVideoWorkflow(JobControls):
         self.tracker.stage = Stage.TRANSLATE
         texts_key = await self._run(
             r.translate_segments,
-            TranslateInput(job_id=self.job_id, window_index=window.index,
+            TranslateInput(job_id=self.job_id, run_id=self.run_id, window_index=window.index,
                            segments_key=transcript.segments_key, source_lang=job.source_lang,
                            target_lang=lang, translator=job.translator,
                            glossary=job.glossary),
@@ -192,7 +202,8 @@ class DubVideoWorkflow(JobControls):
         assert self.audio_key is not None
         clips_key = await self._run(
             r.synthesize_segments,
-            SynthesizeInput(job_id=self.job_id, window_index=window.index, texts_key=texts_key,
+            SynthesizeInput(job_id=self.job_id, run_id=self.run_id,
+                            window_index=window.index, texts_key=texts_key,
                             target_lang=lang, voice=job.voice, strict=job.strict,
                             segments_key=transcript.segments_key, audio_key=self.audio_key,
                             window_seconds=window.end - window.start,
@@ -202,7 +213,7 @@ class DubVideoWorkflow(JobControls):
         self.tracker.stage = Stage.FIT
         fit_key = await self._run(
             r.fit_segments,
-            FitInput(job_id=self.job_id, window=window, target_lang=lang,
+            FitInput(job_id=self.job_id, run_id=self.run_id, window=window, target_lang=lang,
                      segments_key=transcript.segments_key, texts_key=texts_key,
                      clips_key=clips_key, max_stretch=job.max_stretch,
                      overflow=job.overflow, min_speed=job.min_speed),
@@ -214,16 +225,30 @@ class DubVideoWorkflow(JobControls):
                       fit_keys: list[str], windows: list[Window]) -> OutputSet:
         return await self._run(
             r.render_outputs,
-            RenderInput(job_id=self.job_id, input_key=job.input_key, input_name=job.input_name,
-                        source_lang=job.source_lang, target_lang=lang, media=info,
-                        fit_keys=fit_keys, job=job, windows=windows),
+            RenderInput(job_id=self.job_id, run_id=self.run_id, input_key=job.input_key,
+                        input_name=job.input_name, source_lang=job.source_lang,
+                        target_lang=lang, media=info, fit_keys=fit_keys, job=job,
+                        windows=windows),
             f"mix and mux {lang}")
 
-    async def _cleanup(self, keep_outputs: bool) -> None:
+    async def _cleanup(self, keep_outputs: bool, outputs: list[str] | None = None) -> None:
         self.tracker.begin(Stage.CLEANUP)
-        await r.run(r.cleanup_job, CleanupInput(job_id=self.job_id, keep_outputs=keep_outputs),
+        await r.run(r.cleanup_job,
+                    CleanupInput(job_id=self.job_id, run_id=self.run_id,
+                                 keep_outputs=keep_outputs, outputs=outputs or []),
                     summary="clean up", heartbeat=self.heartbeat)
         self.tracker.finish(Stage.CLEANUP)
+
+    async def _cleanup_after_failure(self) -> str | None:
+        """Remove the run's files; when that fails too, the job still fails with its first
+        error, which then says what was left behind."""
+        try:
+            await self._cleanup(keep_outputs=False)
+        except ActivityError as err:
+            if not workflow.patched("first-error-kept"):
+                raise
+            return user_failure(err).message
+        return None
 
     async def _run(self, ref: r.Activity[In, Out], inp: In, summary: str) -> Out:
         """An activity of the job: none starts while paused; a cancel that came meanwhile

@@ -23,26 +23,28 @@ with workflow.unsafe.imports_passed_through():
     from workflows.concurrency import user_failure
 
 
-async def redub_line(job_id: str, job: DubJob, windows: list[Window], fit_keys: list[str],
-                     request: RedubRequest, heartbeat: timedelta) -> None:
-    """Give the line its new text, voice it again and refit its window."""
+async def redub_line(job_id: str, run_id: str, job: DubJob, windows: list[Window],
+                     fit_keys: list[str], request: RedubRequest, heartbeat: timedelta) -> None:
+    """Give the line its new text, voice it again and refit its window (all in the storage
+    of run `run_id`)."""
     lang = request.target_lang
     line = await r.run(
-        r.prepare_redub, PrepareRedubInput(job_id=job_id, request=request, windows=windows,
-                                           fit_keys=fit_keys),
+        r.prepare_redub, PrepareRedubInput(job_id=job_id, run_id=run_id, request=request,
+                                           windows=windows, fit_keys=fit_keys),
         summary=f"redub line {request.index} {lang}", heartbeat=heartbeat)
     w = line.window
     await r.run(r.synthesize_segments,
-                SynthesizeInput(job_id=job_id, window_index=w.index, texts_key=line.texts_key,
-                                target_lang=lang, voice=job.voice, strict=True,
-                                segments_key=line.segments_key, audio_key=line.audio_key,
-                                window_seconds=w.end - w.start, max_stretch=job.max_stretch,
+                SynthesizeInput(job_id=job_id, run_id=run_id, window_index=w.index,
+                                texts_key=line.texts_key, target_lang=lang, voice=job.voice,
+                                strict=True, segments_key=line.segments_key,
+                                audio_key=line.audio_key, window_seconds=w.end - w.start,
+                                max_stretch=job.max_stretch,
                                 min_speed=job.min_speed, lines=[line.line],
                                 revision=line.revision),
                 summary=f"synthesize line {request.index} {lang} r{line.revision}",
                 heartbeat=heartbeat)
     await r.run(r.fit_segments,
-                FitInput(job_id=job_id, window=w, target_lang=lang,
+                FitInput(job_id=job_id, run_id=run_id, window=w, target_lang=lang,
                          segments_key=line.segments_key, texts_key=line.texts_key,
                          clips_key=line.clips_key,
                          max_stretch=job.max_stretch, overflow=job.overflow,
@@ -70,7 +72,7 @@ class RedubSegmentWorkflow:
                                ManifestRef(job_id=redub.job_id, target_lang=lang),
                                summary=f"load {lang} manifest", heartbeat=p.HEARTBEAT)
         assert manifest.job is not None
-        await redub_line(redub.job_id, manifest.job, manifest.windows, manifest.fit_keys,
-                         redub.request, p.HEARTBEAT)
+        await redub_line(redub.job_id, manifest.run_id, manifest.job, manifest.windows,
+                         manifest.fit_keys, redub.request, p.HEARTBEAT)
         return await r.run(r.render_outputs, manifest, summary=f"mix and mux {lang} (redub)",
                            heartbeat=p.HEARTBEAT)

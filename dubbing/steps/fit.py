@@ -32,7 +32,7 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
     texts: list[str] = store.get_json(inp.texts_key)
     clips = [Clip.model_validate(c) for c in store.get_json(inp.clips_key)]
     engines = _engines(store, inp.texts_key, len(segments))
-    history = revisions(store, inp.job_id, inp.window.index, inp.target_lang)
+    history = revisions(store, inp.job_id, inp.window.index, inp.target_lang, inp.run_id)
     policy = Overflow(inp.overflow)
     records: list[FitRecord] = []
     busy_until = inp.window.start
@@ -58,7 +58,7 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
         records.append(record)
         busy_until = start + record.placed_seconds
         beat({"fitted": len(records)})
-    key = keys.fit_key(inp.job_id, inp.window.index, inp.target_lang)
+    key = keys.fit_key(inp.job_id, inp.window.index, inp.target_lang, run=inp.run_id)
     store.put_json(key, [r.model_dump() for r in records])
     placed = [r for r in records if r.fitted_key is not None]
     return Done(key, lines=len(records), audio_seconds=sum(r.placed_seconds for r in placed),
@@ -80,7 +80,7 @@ def _fit_clip(store: Store, scratch: Path, inp: FitInput, record: FitRecord, cli
     fitted, pauses = None, []
     if decision.placed_seconds > 0:
         fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, record.index,
-                                 record.revision)
+                                 record.revision, run=inp.run_id)
         dest = scratch / f"fitted-{record.index:04d}.wav"
         with store.open_local(clip.key, scratch) as source:
             run_tool(render.fit_clip_args(source, dest, decision), what="ffmpeg fit")

@@ -13,6 +13,7 @@ from dubbing.media.probe import probe
 from dubbing.settings import Settings
 from dubbing.stages import ExtractInput, MediaInfo, PlanInput, ProbeInput, Window
 from dubbing.steps import Beat
+from dubbing.steps.runs import refuse_if_completed
 from dubbing.storage import Store
 from dubbing.windows import plan_windows
 
@@ -20,6 +21,7 @@ from dubbing.windows import plan_windows
 def probe_input(store: Store, scratch: Path, inp: ProbeInput,
                 settings: Settings | None = None) -> MediaInfo:
     job = inp.job
+    refuse_if_completed(store, inp.job_id, inp.run_id)
     check_limits(job)
     if job.input_key != keys.input_key(inp.job_id):
         raise BadInputError(f"{job.input_name}: the input must be stored under the job's own "
@@ -38,7 +40,7 @@ def extract_audio(store: Store, scratch: Path, inp: ExtractInput,
     dest = scratch / "audio.wav"
     with store.open_local(inp.input_key, scratch) as path:
         audio.extract_audio(path, dest, inp.input_name, inp.media.duration, beat=beat)
-    key = keys.audio_key(inp.job_id)
+    key = keys.audio_key(inp.job_id, run=inp.run_id)
     store.put_file(key, dest)
     return key
 

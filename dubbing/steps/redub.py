@@ -11,6 +11,7 @@ from typing import Any
 from dubbing import keys
 from dubbing.errors import BadInputError
 from dubbing.stages import PrepareRedubInput, RedubLine, RenderInput
+from dubbing.steps.runs import completed_run
 from dubbing.storage import Store
 
 
@@ -27,29 +28,36 @@ def prepare(store: Store, inp: PrepareRedubInput) -> RedubLine:
         line -= counts[position]
         position += 1
     window = inp.windows[position]
-    texts_key = keys.texts_key(inp.job_id, window.index, req.target_lang)
+    run = inp.run_id
+    texts_key = keys.texts_key(inp.job_id, window.index, req.target_lang, run=run)
     texts: list[str] = store.get_json(texts_key)
-    history = revisions(store, inp.job_id, window.index, req.target_lang)
+    history = revisions(store, inp.job_id, window.index, req.target_lang, run)
     entries = history.setdefault(str(line), [])
     if not (entries and entries[-1]["text"] == req.text and texts[line] == req.text):
         entries.append({"revision": len(entries) + 1, "text": req.text, "previous": texts[line]})
         texts[line] = req.text
-        store.put_json(keys.revisions_key(inp.job_id, window.index, req.target_lang), history)
+        store.put_json(keys.revisions_key(inp.job_id, window.index, req.target_lang, run=run),
+                       history)
         store.put_json(texts_key, texts)
     return RedubLine(window=window, line=line, revision=entries[-1]["revision"],
-                     texts_key=texts_key, segments_key=keys.segments_key(inp.job_id, window.index),
-                     clips_key=keys.clips_key(inp.job_id, window.index, req.target_lang),
-                     audio_key=keys.audio_key(inp.job_id))
+                     texts_key=texts_key,
+                     segments_key=keys.segments_key(inp.job_id, window.index, run=run),
+                     clips_key=keys.clips_key(inp.job_id, window.index, req.target_lang, run=run),
+                     audio_key=keys.audio_key(inp.job_id, run=run))
 
 
-def revisions(store: Store, job_id: str, window: int, lang: str) -> dict[str, list[Any]]:
+def revisions(store: Store, job_id: str, window: int, lang: str,
+              run: str = "") -> dict[str, list[Any]]:
     """Line number (as a string) -> its revisions, oldest first."""
-    key = keys.revisions_key(job_id, window, lang)
+    key = keys.revisions_key(job_id, window, lang, run=run)
     return store.get_json(key) if store.exists(key) else {}
 
 
 def load_manifest(store: Store, job_id: str, lang: str) -> RenderInput:
-    key = keys.manifest_key(job_id, lang)
+    """The manifest of the job's completed run (of the job itself, for runs from before
+    run-scoped storage)."""
+    done = completed_run(store, job_id)
+    key = keys.manifest_key(job_id, lang, run=done.run_id if done else "")
     if not store.exists(key):
         raise BadInputError(
             f"job {job_id} has no {lang} dub to redub: it did not finish, or its work files "

@@ -30,7 +30,8 @@ def load_records(store: Store, fit_keys: list[str]) -> list[FitRecord]:
 
 def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) -> OutputSet:
     records = load_records(store, inp.fit_keys)
-    out = {kind: keys.output_key(inp.job_id, kind, inp.source_lang, inp.target_lang)
+    out = {kind: keys.output_key(inp.job_id, kind, inp.source_lang, inp.target_lang,
+                                  run=inp.run_id)
            for kind in keys.OUTPUT_FILES}
     dub, envelope = scratch / "dub.wav", scratch / "duck.wav"
     with ExitStack() as stack:
@@ -57,7 +58,8 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     ref_key = inp.job.reference_key if inp.job else None
     reference = store.get_bytes(ref_key).decode("utf-8", "replace") if ref_key else None
     report = build_report(inp, records, reference, Delivered(heard, cues.target))
-    store.put_json(keys.manifest_key(inp.job_id, inp.target_lang), inp.model_dump(mode="json"))
+    store.put_json(keys.manifest_key(inp.job_id, inp.target_lang, run=inp.run_id),
+                   inp.model_dump(mode="json"))
     store.put_bytes(out["report"], json.dumps(report, ensure_ascii=False, indent=2).encode())
     return OutputSet(target_lang=inp.target_lang, keys=out,
                      summary=FitSummary.model_validate(report["summary"]))

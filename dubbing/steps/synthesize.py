@@ -35,7 +35,7 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     spans = _spans(segments, len(texts))
     engine = tts.make_synthesizer(inp.voice, inp.target_lang,
                                   _reference(store, scratch, inp, segments))
-    key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang)
+    key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang, run=inp.run_id)
     if inp.lines is not None:  # a redub: voice only these lines again
         clips = [Clip.model_validate(c) for c in store.get_json(key)]
         for index in inp.lines:
@@ -91,7 +91,8 @@ def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.S
                 f"{problem}: {exc}; run without --strict to keep the original audio there"
             ) from exc
         return Clip(index=index, key=None, duration=0.0, error=f"{problem}: {exc}")
-    key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index, inp.revision)
+    key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index, inp.revision,
+                        run=inp.run_id)
     store.put_file(key, dest)
     dest.unlink()
     return Clip(index=index, key=key, duration=round(seconds, 4), rate=rate,

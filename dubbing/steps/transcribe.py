@@ -39,7 +39,7 @@ def transcribe_window(store: Store, scratch: Path, inp: TranscribeInput, beat: B
             done += _decode_chunk(model, path, inp, number, len(done), beat, done)
             decoded += end - start
             beat(TranscribeCheckpoint(chunks_done=number + 1, segments=done, position=end))
-    key = keys.segments_key(inp.job_id, inp.window.index)
+    key = keys.segments_key(inp.job_id, inp.window.index, run=inp.run_id)
     store.put_json(key, [s.model_dump() for s in done])
     resumed_at = chunks[first][0] if checkpoint and first < len(chunks) else None
     return TranscribeOutput(segments_key=key, count=len(done), resumed_at=resumed_at,

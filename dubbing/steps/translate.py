@@ -45,7 +45,7 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
         engines += [{"engine": translator.used, "fallback_reason": translator.fallback_reason,
                      "unknown_words": words} for words in unknown]
         beat(TranslateCheckpoint(texts=texts, engines=engines))
-    key = keys.texts_key(inp.job_id, inp.window_index, inp.target_lang)
+    key = keys.texts_key(inp.job_id, inp.window_index, inp.target_lang, run=inp.run_id)
     store.put_json(key, texts)
     store.put_json(engine_key(key), {"engine": translator.used,
                                      "fallback_reason": translator.fallback_reason,

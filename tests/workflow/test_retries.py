@@ -168,3 +168,31 @@ async def test_a_heartbeat_timeout_on_the_last_attempt_reports_the_last_error_se
     assert timeout.cause.message == "ffprobe crashed (signal 11)"
     assert len(stand_ins.of(wf_id, "probe_media")) == last
     assert stand_ins.of(wf_id, "cleanup_job")[0].inp.keep_outputs is False
+
+
+async def test_a_cleanup_that_fails_too_keeps_the_first_error_and_says_what_was_left(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    first = "talk.mp4: not a media file ffmpeg can read"
+    stand_ins.on(wf_id, "probe_media", fail("BadInput", first, non_retryable=True))
+    stand_ins.on(wf_id, "cleanup_job", fail("Storage", "storage /srv/store is read-only",
+                                            non_retryable=True))
+    handle = await h.start(ts_env.client, wf_id)
+    err = await h.app_failure(handle)
+    assert err.type == "BadInput"
+    assert err.message.startswith(first)
+    assert "cleanup failed too: storage /srv/store is read-only" in err.message
+    assert "left in storage" in err.message
+
+
+async def test_every_stage_works_in_the_runs_own_storage(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    handle = await h.start(ts_env.client, wf_id)
+    await handle.result()
+    run_id = (await handle.describe()).run_id
+    scoped = [c for c in stand_ins.calls if c.workflow_id == wf_id and hasattr(c.inp, "run_id")]
+    assert {c.name for c in scoped} >= {"probe_media", "transcribe_window", "render_outputs",
+                                        "cleanup_job"}
+    assert {c.inp.run_id for c in scoped} == {run_id}
+    final = stand_ins.of(wf_id, "cleanup_job")[-1].inp
+    assert final.keep_outputs and set(final.outputs) == {
+        k for o in (await handle.result()).outputs for k in o.keys.values()}
