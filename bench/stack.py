@@ -53,8 +53,8 @@ class Stack:
         s = self.settings
         return {**os.environ, "DUB_TEMPORAL_ADDRESS": s.temporal_address,
                 "DUB_STORE": s.store, "DUB_SCRATCH_DIR": str(self.root / "scratch"),
-                "DUB_S3_ENDPOINT": s.s3_endpoint, "DUB_S3_ACCESS_KEY": s.s3_access_key,
-                "DUB_S3_SECRET_KEY": s.s3_secret_key, "DUB_S3_SECURE": str(s.s3_secure),
+                "DUB_S3_ENDPOINT": s.s3_endpoint, "DUB_S3_ACCESS_KEY": s.s3_access_key or "",
+                "DUB_S3_SECRET_KEY": s.s3_secret_key or "", "DUB_S3_SECURE": str(s.s3_secure),
                 "HF_HUB_OFFLINE": "1", "NO_COLOR": "1", "COLUMNS": "200",
                 "DUB_ALLOW_PRIVATE_ADDRESSES": "1"}  # test webhook servers are on loopback
 

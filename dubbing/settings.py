@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     store: str = Field(default=".state/store",
                        description="a directory, file://DIR, or s3://BUCKET[/PREFIX]")
     s3_endpoint: str = Field(default="127.0.0.1:9000", description="S3/MinIO host:port")
-    s3_access_key: str = "minioadmin"
-    s3_secret_key: str = "minioadmin"
+    s3_access_key: str | None = Field(default=None, description="required for s3:// storage")
+    s3_secret_key: str | None = Field(default=None, description="required for s3:// storage")
     s3_secure: bool = Field(default=False, description="use HTTPS for the S3 endpoint")
     s3_region: str | None = None
     presign_hours: float = Field(default=24.0, gt=0, le=168, description="result URL lifetime")

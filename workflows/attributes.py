@@ -3,6 +3,7 @@ summary and the settings the Web UI shows, the search attributes, the priority."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from temporalio.common import (
@@ -26,11 +27,22 @@ from dubbing.contract import (
     DubResult,
 )
 
+# The characters that make markdown (with GitHub's autolinks) or HTML of user text in the Web
+# UI, escaped with a backslash; "www." is broken up the same way.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#!|~&:])|(?<=www)\.", re.IGNORECASE)
+
+
+def plain(text: str) -> str:
+    """User text as markdown that renders as the same text: no link, image, HTML or table cell
+    of its own, on one line."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), " ".join(text.split()))
+
 
 def summary(job: DubJob, seconds: float | None = None) -> str:
     """The one line the Web UI shows for the job: "dub talk.mp4 en->es, 6:12"."""
     length = f", {int(seconds) // 60}:{int(seconds) % 60:02d}" if seconds else ""
-    return f"dub {job.input_name} {job.source_lang}->{','.join(job.target_langs)}{length}"
+    return (f"dub {plain(job.input_name)} {job.source_lang}->{','.join(job.target_langs)}"
+            f"{length}")
 
 
 def details(job: DubJob) -> str:
@@ -40,7 +52,8 @@ def details(job: DubJob) -> str:
             ("min speed", f"{job.min_speed}x"),
             ("overflow", job.overflow), ("subtitles", job.subtitles),
             ("priority", job.priority)]
-    return "\n".join(["| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
+    return "\n".join(["| setting | value |", "|---|---|",
+                      *(f"| {k} | {plain(str(v))} |" for k, v in rows)])
 
 
 def search_attributes(job: DubJob) -> TypedSearchAttributes:

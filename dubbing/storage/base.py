@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dubbing.errors import StorageError
+from dubbing.errors import ConfigurationError, StorageError
 
 if TYPE_CHECKING:
     from dubbing.settings import Settings
@@ -116,6 +116,9 @@ def _open_s3(url: str, settings: Settings | None) -> Store:
         except ValueError:
             raise ValueError(f"invalid storage URL {url!r}: bad key prefix {prefix!r}") from None
     s = settings or defaults()
+    if not (s.s3_access_key and s.s3_secret_key):
+        raise ConfigurationError(f"storage {url} needs credentials: set DUB_S3_ACCESS_KEY and "
+                                 "DUB_S3_SECRET_KEY (there are no default credentials)")
     return S3Store(bucket, prefix, endpoint=s.s3_endpoint, access_key=s.s3_access_key,
                    secret_key=s.s3_secret_key, secure=s.s3_secure, region=s.s3_region,
                    ca_certs=s.ssl_cert_file)

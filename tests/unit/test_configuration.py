@@ -53,3 +53,11 @@ def test_the_engines_settings_come_from_the_environment(monkeypatch: pytest.Monk
     assert (settings.translator_url, settings.asr_threads, settings.hf_hub_offline) == (
         "http://translate.example/", 3, True)
     assert defaults().asr_threads == 0, "the defaults read nothing"
+
+
+def test_s3_storage_has_no_default_credentials() -> None:
+    from dubbing.errors import ConfigurationError
+    from dubbing.storage import open_store
+
+    with pytest.raises(ConfigurationError, match="DUB_S3_ACCESS_KEY and DUB_S3_SECRET_KEY"):
+        open_store("s3://dubbing", Settings.model_construct())

@@ -216,6 +216,8 @@ def test_open_store_parses_s3_urls(url: str, bucket: str, prefix: str) -> None:
 def test_open_store_takes_the_settings_read_from_the_environment(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DUB_S3_ENDPOINT", "minio.example.invalid:9000")
+    monkeypatch.setenv("DUB_S3_ACCESS_KEY", "reader")
+    monkeypatch.setenv("DUB_S3_SECRET_KEY", "reader-secret")
     store = open_store("s3://dub-test/p", Settings())
     assert isinstance(store, S3Store) and store.endpoint == "minio.example.invalid:9000"
 
