@@ -6,6 +6,9 @@ the message must tell the user what is wrong and what to do.
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class DubError(Exception):
     type = "DubError"
@@ -55,3 +58,33 @@ class TranslationAuthError(DubError):
 
     type = "TranslationAuth"
     retryable = False
+
+
+class StorageUnwritableError(ConfigurationError):
+    """A store or the scratch space refuses writes for good: full, over quota, read-only, or
+    not writable by the worker. No retry can fix that before someone frees space or fixes the
+    mount, so it is permanent. It keeps the `Configuration` type (documented, and in the
+    workflows' non-retryable list) until the README's error table has a row of its own."""
+
+
+# errno -> (what the space is, what to do about it)
+_REFUSALS: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("is full", "free space"),
+    errno.EDQUOT: ("is over its disk quota", "free space or raise the quota"),
+    errno.EROFS: ("is read-only", "mount it read-write"),
+    errno.EACCES: ("is not writable by the worker", "give the worker write access"),
+}
+
+
+def refused_write(where: str, action: str, exc: OSError,
+                  then: str = "submit again") -> StorageUnwritableError | None:
+    """The permanent error for a write the file system refused for good, or None when `exc`
+    is another failure. `where` names the space ("storage /srv/store"), `action` what failed
+    ("writing jobs/x/out/dub.es.mp4")."""
+    found = _REFUSALS.get(exc.errno or 0)
+    if found is None:
+        return None
+    state, remedy = found
+    reason = exc.strerror or os.strerror(exc.errno or 0)
+    return StorageUnwritableError(f"{where} {state}: {action} failed ({reason}); "
+                                  f"{remedy} and {then}")

@@ -12,13 +12,17 @@ import typer
 from dubbing.settings import Settings
 from dubclient import telemetry
 from dubclient.connect import connect
-from worker.build import Role, build_worker
+from worker import scratch
+from worker.build import Role, build_worker, scratch_root
 
 log = logging.getLogger("worker")
 
 
 async def serve(role: Role) -> None:
     settings = Settings()
+    # What workers killed on this machine left (a SIGKILLed render leaves its dub.wav) goes
+    # before this one takes work.
+    own = await asyncio.to_thread(scratch.prepare, scratch_root(settings, role))
     telemetry.setup_tracing(settings, f"dub-worker-{role.value}")
     client = await connect(settings)
     worker = build_worker(client, settings, role)
@@ -36,6 +40,7 @@ async def serve(role: Role) -> None:
         if unloader is not None:
             unloader.cancel()
         log.info("%s worker stopping: finishing in-flight activities", role.value)
+    await asyncio.to_thread(scratch.release, own)
     telemetry.flush_traces()
     log.info("%s worker stopped", role.value)
 

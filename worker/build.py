@@ -21,6 +21,7 @@ from activities.notify import NotifyActivities
 from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE
 from dubbing.settings import Settings
 from dubbing.storage import open_store
+from worker.scratch import process_dir
 from workflows.batch import DubBatchWorkflow
 from workflows.dub_video import DubVideoWorkflow
 from workflows.redub import RedubSegmentWorkflow
@@ -33,10 +34,15 @@ class Role(StrEnum):
     GPU = "gpu"
 
 
+def scratch_root(settings: Settings, role: Role) -> Path:
+    """Where the workers of `role` on this machine keep their per-process scratch."""
+    return Path(settings.scratch_dir) / role.value
+
+
 def build_worker(client: Client, settings: Settings, role: Role,
                  task_queue: str | None = None) -> Worker:
     store = open_store(settings.store, settings)
-    scratch = Path(settings.scratch_dir) / role.value
+    scratch = process_dir(scratch_root(settings, role))
     if role is Role.GPU:
         gpu = GpuActivities(store, scratch, settings)
         return Worker(

@@ -1,18 +1,35 @@
-"""Running ffmpeg-family tools: argument lists only, never a shell."""
+"""Running ffmpeg-family tools: argument lists only, never a shell.
+
+Every tool runs in its own process group and, on Linux, dies with the worker: a SIGKILLed
+worker leaves no ffmpeg running on (and filling) its scratch space. A tool that fails because
+the disk it writes to is full or read-only is a permanent `StorageUnwritableError`.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, TextIO
 
-from dubbing.errors import ConfigurationError, ToolError
+from dubbing.errors import ConfigurationError, ToolError, refused_write
 
 BEAT_SECONDS = 1.0
 Beat = Callable[[Any], None]
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+# What a tool says when the file system refuses its writes, as the errno it stands for.
+_REFUSALS = {os.strerror(code): code for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)}
 
 
 def require(tool: str, package: str) -> str:
@@ -24,58 +41,114 @@ def require(tool: str, package: str) -> str:
     return path
 
 
+def ffmpeg(*args: str) -> list[str]:
+    return [require("ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y", *args]
+
+
 def run_tool(args: Sequence[str], *, what: str, input_text: str | None = None,
              timeout: float | None = None, beat: Beat | None = None
              ) -> subprocess.CompletedProcess[str]:
     """Run a tool; a non-zero exit becomes a ToolError carrying the tail of its stderr.
 
     With `beat`, a long run reports liveness every BEAT_SECONDS while the tool works, so a
-    heartbeat timeout only fires when the worker itself is gone.
+    heartbeat timeout only fires when the worker itself is gone. Whatever stops the wait (a
+    timeout, an exception from `beat`, the activity's cancellation raised into this thread)
+    kills the tool's whole process group at once.
     """
     try:
-        if beat is None:
-            proc = subprocess.run(
-                list(args), input=input_text, capture_output=True, text=True, check=False,
-                timeout=timeout, stdin=None if input_text is not None else subprocess.DEVNULL,
-            )
-        else:
-            proc = _run_beating(list(args), input_text, timeout, beat, what)
+        proc = _run(list(args), input_text, timeout, beat, what)
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"{what} timed out after {timeout} s") from exc
     if proc.returncode != 0:
+        _raise_if_refused(proc.stderr, list(args), what)
         tail = proc.stderr.strip().splitlines()[-3:]
         raise ToolError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
     return proc
 
 
-def _run_beating(args: list[str], input_text: str | None, timeout: float | None,
-                 beat: Beat, what: str) -> subprocess.CompletedProcess[str]:
-    # Output goes to files, not pipes, so a chatty tool can never block on a full pipe.
+def _run(args: list[str], input_text: str | None, timeout: float | None, beat: Beat | None,
+         what: str) -> subprocess.CompletedProcess[str]:
+    # Output goes to files, not pipes, so a chatty tool can never block on a full pipe; the
+    # files are unlinked at once, so nothing of them outlives this process.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(args, stdin=subprocess.PIPE if input_text is not None
-                                else subprocess.DEVNULL, stdout=out, stderr=err, text=True)
-        if input_text is not None:
-            assert proc.stdin is not None
-            proc.stdin.write(input_text)
-            proc.stdin.close()
-        deadline = None if timeout is None else time.monotonic() + timeout
+                                else subprocess.DEVNULL, stdout=out, stderr=err, text=True,
+                                process_group=0, preexec_fn=_die_with(os.getpid()))
         try:
-            while True:
-                try:
-                    proc.wait(BEAT_SECONDS)
-                    break
-                except subprocess.TimeoutExpired:
-                    if deadline is not None and time.monotonic() > deadline:
-                        raise
-                    beat(what)
+            if input_text is not None:
+                _feed(proc, input_text)
+            _wait(proc, timeout, beat, what)
         finally:
             if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(args, proc.returncode, out.read(), err.read())
+                _kill_group(proc)
+        return subprocess.CompletedProcess(args, proc.returncode, _read(out), _read(err))
 
 
-def ffmpeg(*args: str) -> list[str]:
-    return [require("ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y", *args]
+def _feed(proc: subprocess.Popen[str], text: str) -> None:
+    assert proc.stdin is not None
+    with suppress(BrokenPipeError):  # a tool that exits early says why on stderr
+        proc.stdin.write(text)
+    with suppress(BrokenPipeError):
+        proc.stdin.close()
+
+
+def _wait(proc: subprocess.Popen[str], timeout: float | None, beat: Beat | None,
+          what: str) -> None:
+    """Wait in short polls, so an exception raised into this thread ends the wait at once."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    next_beat = time.monotonic() + BEAT_SECONDS
+    while True:
+        try:
+            proc.wait(0.05)
+            return
+        except subprocess.TimeoutExpired:
+            now = time.monotonic()
+            if deadline is not None and now > deadline:
+                raise subprocess.TimeoutExpired(proc.args, timeout or 0) from None
+            if beat is not None and now >= next_beat:
+                beat(what)
+                next_beat = now + BEAT_SECONDS
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # the leader is unreaped: the group is still ours
+    proc.kill()
+    proc.wait()
+
+
+def _read(file: TextIO) -> str:
+    file.seek(0)
+    return file.read()
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    """The child's last step before exec, on Linux: be SIGKILLed when the worker thread that
+    started it dies, and die now if the worker is already gone (it died before this ran)."""
+    if _LIBC is None:
+        return None
+    prctl = _LIBC.prctl
+
+    def arm() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return arm
+
+
+def _raise_if_refused(stderr: str, args: list[str], what: str) -> None:
+    """A tool that failed because its output's disk is full or read-only: permanent."""
+    for reason, code in _REFUSALS.items():
+        if reason in stderr:
+            error = refused_write(f"scratch space {_output_dir(args)}", what,
+                                  OSError(code, reason))
+            assert error is not None
+            raise error
+
+
+def _output_dir(args: list[str]) -> str:
+    """The directory of the last file argument (ffmpeg's output, espeak-ng's -w file)."""
+    paths = [Path(a) for a in args[1:] if os.sep in a and Path(a).parent.is_dir()]
+    return str(paths[-1].parent) if paths else "of this worker"
+

@@ -1,36 +1,64 @@
-"""A store in a local directory: the embedded default."""
+"""A store in a local directory: the embedded default.
+
+A write or delete the file system refuses for good (disk full, quota, read-only, permission)
+is a `StorageUnwritableError` naming the store and the key; a write never leaves half a file.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
+from dubbing.errors import refused_write
 from dubbing.storage.base import Store, check_key
 
 
 class LocalStore(Store):
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        with self._refusals("creating the store's directory"):
+            self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
+    @contextmanager
+    def _refusals(self, action: str) -> Iterator[None]:
+        """Turn the file system refusing a write in the store into the permanent error."""
+        try:
+            yield
+        except OSError as exc:
+            error = refused_write(f"storage {self.root}", action, exc)
+            if error is None or (exc.errno == errno.EACCES and not self._concerns_store(exc)):
+                raise
+            raise error from exc
+
+    def _concerns_store(self, exc: OSError) -> bool:
+        """Whether a denied access was the store's: one naming a file elsewhere (the source of
+        a `put_file`, say) is not; a relative name comes from `rmtree`'s walk. (Only writes
+        give ENOSPC, EDQUOT or EROFS, so those are always the written side's.)"""
+        name = Path(os.fsdecode(exc.filename)) if exc.filename is not None else None
+        return name is None or not name.is_absolute() or name.resolve().is_relative_to(self.root)
+
     def _write_atomic(self, key: str, writer: Callable[[BinaryIO], object]) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                writer(out)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with self._refusals(f"writing {key}"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    writer(out)
+                os.replace(tmp, path)
+            except BaseException:
+                with suppress(OSError):  # on a file system gone read-only this fails too
+                    Path(tmp).unlink(missing_ok=True)
+                raise
 
     def put_file(self, key: str, source: Path) -> None:
         def copy(out: BinaryIO) -> None:
@@ -41,7 +69,19 @@ class LocalStore(Store):
 
     def get_file(self, key: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._path(key), dest)
+        try:
+            shutil.copyfile(self._path(key), dest)
+        except OSError as exc:
+            error = refused_write(f"directory {dest.parent}", f"copying {key} from storage "
+                                  f"{self.root} into it", exc, then="try again")
+            # Only a write gives ENOSPC, EDQUOT or EROFS; EACCES may be the store's own file.
+            store_denied = exc.errno == errno.EACCES and exc.filename is not None \
+                and self._concerns_store(exc)
+            if error is None or store_denied:
+                raise
+            with suppress(OSError):  # no half-copied file left behind
+                dest.unlink(missing_ok=True)
+            raise error from exc
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self._write_atomic(key, lambda out: out.write(data))
@@ -54,14 +94,15 @@ class LocalStore(Store):
 
     def delete_prefix(self, prefix: str) -> int:
         base = self._path(prefix.rstrip("/"))
-        if base.is_file():
-            base.unlink()
-            return 1
-        if not base.is_dir():
-            return 0
-        count = sum(1 for p in base.rglob("*") if p.is_file())
-        shutil.rmtree(base)
-        return count
+        with self._refusals(f"deleting {prefix}"):
+            if base.is_file():
+                base.unlink()
+                return 1
+            if not base.is_dir():
+                return 0
+            count = sum(1 for p in base.rglob("*") if p.is_file())
+            shutil.rmtree(base)
+            return count
 
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)

@@ -3,7 +3,8 @@
 Files stream from and to disk (multipart upload one part at a time, download to a temporary
 file then rename), so a video is never held in memory. Transient failures (connection errors,
 timeouts, 5xx answers, SlowDown) are retried with exponential backoff, then reported as
-`StorageError`.
+`StorageError`. A write or delete the bucket refuses for good (access denied, full, over
+quota, credentials refused) is a `StorageUnwritableError` at once, naming the bucket and key.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from minio.error import InvalidResponseError, MinioException, S3Error, ServerErr
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 from tenacity.wait import WaitBaseT
 
-from dubbing.errors import StorageError
+from dubbing.errors import StorageError, StorageUnwritableError
 from dubbing.storage.base import Store, check_key
 
 T = TypeVar("T")
@@ -36,6 +37,17 @@ RETRY_WAIT: WaitBaseT = wait_exponential(multiplier=0.5, max=4)  # 0.5 s, 1 s, 2
 _TIMEOUT = urllib3.Timeout(connect=10, read=120)
 _MISSING = frozenset({"NoSuchKey", "NoSuchBucket", "NotFound"})
 _TRANSIENT = frozenset({"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"})
+# Answers to a write or delete that no retry changes: code -> (what the bucket is, what to do).
+_REFUSED = {
+    "AccessDenied": ("denies this worker writes", "give the worker's account write access"),
+    "AllAccessDisabled": ("has all access disabled", "enable access to the bucket"),
+    "InvalidAccessKeyId": ("does not know the worker's access key", "check DUB_S3_ACCESS_KEY"),
+    "SignatureDoesNotMatch": ("refuses the worker's secret key", "check DUB_S3_SECRET_KEY"),
+    "XMinioStorageFull": ("is full", "free space on the object store"),
+    "XMinioAdminBucketQuotaExceeded": ("is over its quota", "free space or raise the quota"),
+}
+_DOING = {"upload": "uploading", "delete": "deleting", "list": "listing",
+          "create the bucket for": "creating the bucket for"}
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -43,6 +55,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, urllib3.exceptions.HTTPError | ServerError):
         return True
     if isinstance(exc, S3Error):
+        if exc.code in _REFUSED:  # a full MinIO answers 507, which is no passing trouble
+            return False
         status = getattr(exc.response, "status", 0) or 0
         return exc.code in _TRANSIENT or status >= 500
     if isinstance(exc, InvalidResponseError):
@@ -81,13 +95,16 @@ class S3Store(Store):
         check_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def _call(self, action: str, key: str, op: Callable[[], T]) -> T:
-        """Run `op`, retrying transient failures; turn what remains into `StorageError`."""
+    def _call(self, action: str, key: str, op: Callable[[], T], write: bool = False) -> T:
+        """Run `op`, retrying transient failures; turn what remains into `StorageError`, or
+        for a write or delete refused for good, `StorageUnwritableError`."""
         retrying = Retrying(stop=stop_after_attempt(RETRY_ATTEMPTS), wait=RETRY_WAIT,
                             retry=retry_if_exception(is_transient), reraise=True)
         try:
             return retrying(op)
         except S3Error as exc:
+            if write and exc.code in _REFUSED:
+                raise self._refused(action, key, exc.code, exc.message) from exc
             if exc.code in _MISSING:
                 raise StorageError(
                     f"cannot {action} {key!r}: no such object in {self.url} at {self.endpoint}"
@@ -99,6 +116,15 @@ class S3Store(Store):
     def _failure(self, action: str, key: str, exc: Exception) -> StorageError:
         return StorageError(f"cannot {action} {key!r} in {self.url} at {self.endpoint} "
                             f"(after {RETRY_ATTEMPTS} attempts at most): {exc}")
+
+    def _refused(self, action: str, key: str, code: str,
+                 message: str | None) -> StorageUnwritableError:
+        """The one line for a refused write: the bucket, the key, S3's answer (never the
+        credentials: S3 does not echo them, and the message is only S3's own text)."""
+        state, remedy = _REFUSED[code]
+        return StorageUnwritableError(
+            f"storage {self.url} at {self.endpoint} {state}: {_DOING.get(action, action)} "
+            f"{key} failed ({code}: {message or 'no message'}); {remedy} and submit again")
 
     def _ensure_bucket(self, key: str) -> None:
         """Create the bucket on the first write when it is missing; once per store."""
@@ -117,7 +143,7 @@ class S3Store(Store):
                     if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                         raise
 
-            self._call("create the bucket for", key, create)
+            self._call("create the bucket for", key, create, write=True)
             self._bucket_ready = True
 
     def put_file(self, key: str, source: Path) -> None:
@@ -126,7 +152,8 @@ class S3Store(Store):
         # One part at a time: minio queues parallel parts without bound, so a disk faster than
         # the network would pull the whole file into memory.
         self._call("upload", key, lambda: self._client.fput_object(
-            self.bucket, name, str(source), part_size=PART_SIZE, num_parallel_uploads=1))
+            self.bucket, name, str(source), part_size=PART_SIZE, num_parallel_uploads=1),
+            write=True)
 
     def get_file(self, key: str, dest: Path) -> None:
         name = self._name(key)
@@ -146,7 +173,7 @@ class S3Store(Store):
         name = self._name(key)
         self._ensure_bucket(key)
         self._call("upload", key, lambda: self._client.put_object(
-            self.bucket, name, io.BytesIO(data), len(data)))
+            self.bucket, name, io.BytesIO(data), len(data)), write=True)
 
     def get_bytes(self, key: str) -> bytes:
         name = self._name(key)
@@ -189,15 +216,18 @@ class S3Store(Store):
                 raise
 
         def remove(doomed: list[str]) -> None:
-            errors = self._client.remove_objects(self.bucket, map(DeleteObject, doomed))
-            failed = [f"{e.name}: {e.code}" for e in errors]  # the iterator does the work
+            errors = list(self._client.remove_objects(self.bucket, map(DeleteObject, doomed)))
+            refused = [e for e in errors if e.code in _REFUSED]  # the iterator did the work
+            if refused:
+                raise self._refused("delete", prefix, refused[0].code, refused[0].message)
+            failed = [f"{e.name}: {e.code}" for e in errors]
             if failed:
                 raise StorageError(f"cannot delete {len(failed)} objects under {prefix!r} in "
                                    f"{self.url} at {self.endpoint}: {', '.join(failed[:5])}")
 
-        doomed = self._call("list", prefix, names)
+        doomed = self._call("list", prefix, names, write=True)
         if doomed:
-            self._call("delete", prefix, lambda: remove(doomed))
+            self._call("delete", prefix, lambda: remove(doomed), write=True)
         return len(doomed)
 
     def presigned_url(self, key: str, expires: timedelta) -> str:
