@@ -3,7 +3,12 @@ input error, 3 cancelled, 4 cannot reach the service."""
 
 from __future__ import annotations
 
-from starter import cmd_batch, cmd_manage, cmd_run  # noqa: F401  (commands register themselves)
+from starter import (  # noqa: F401  (commands register themselves)
+    cmd_batch,
+    cmd_manage,
+    cmd_result,
+    cmd_run,
+)
 from starter.app import app
 
 

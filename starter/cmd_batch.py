@@ -8,12 +8,11 @@ from typing import Annotated
 
 import typer
 from rich.live import Live
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import CancelledError
 
 from dubbing.contract import QUERY_BATCH_PROGRESS, BatchProgress
 from dubbing.settings import Settings
-from dubbing.storage import open_store
 from starter import batch
 from starter.app import (
     EXIT_CANCELLED,
@@ -29,8 +28,10 @@ from starter.app import (
     link,
     out,
     run_command,
+    store_for,
 )
 from starter.options import build_job
+from starter.reconnect import patiently
 
 
 def _inputs(source: Path) -> list[Path]:
@@ -48,8 +49,10 @@ def _inputs(source: Path) -> list[Path]:
     return paths
 
 
-async def _follow(handle: WorkflowHandle, show: bool) -> BatchProgress:
-    result = asyncio.ensure_future(handle.result())
+async def _follow(client: Client, handle: WorkflowHandle, show: bool) -> BatchProgress:
+    result = asyncio.ensure_future(patiently(
+        client, handle.result,
+        then="; the batch is not lost: submit the same videos again to follow it"))
     with Live(console=err, transient=True, auto_refresh=False) as live:
         while not result.done():
             await asyncio.wait([result], timeout=1.0)
@@ -90,13 +93,13 @@ def run_batch(
         template = build_job(lang, to, translator, voice, "tiny.en", "batch")
         settings = Settings()
         client = await client_for(settings)
-        handle = await batch.submit_batch(client, open_store(settings.store, settings), paths,
+        handle = await batch.submit_batch(client, store_for(settings), paths,
                                           template, max_running)
         if no_wait:
             emit_json({"batch_id": handle.id}) if as_json else out.print(handle.id)
             return EXIT_OK
         err.print(f"batch {handle.id}: {link(settings, handle.id)}", highlight=False)
-        final = await _follow(handle, show=not as_json)
+        final = await _follow(client, handle, show=not as_json)
         if as_json:
             emit_json(final)
         else:

@@ -11,6 +11,7 @@ from rich.table import Table
 from temporalio.client import (
     Client,
     WorkflowExecution,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowUpdateFailedError,
 )
@@ -33,6 +34,8 @@ from dubbing.settings import Settings
 from dubclient.client import with_last_error
 from starter.app import EXIT_OK, EXIT_USAGE, Exit, app, client_for, emit_json, first_line, out
 from starter.app import run_command as run
+from starter.failures import unreachable
+from starter.reconnect import patiently
 
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document for scripts")]
 STATES = {"running": "Running", "completed": "Completed", "failed": "Failed",
@@ -40,19 +43,34 @@ STATES = {"running": "Running", "completed": "Completed", "failed": "Failed",
 STAGES = ("queued", *(stage.value for stage in Stage), "completed", "failed", "cancelling")
 
 
-async def _progress(client: Client, job_id: str) -> tuple[str, Progress | None]:
+async def _progress(client: Client, job_id: str) -> tuple[WorkflowExecutionDescription,
+                                                         Progress | None]:
     handle = client.get_workflow_handle(job_id)
     try:
-        desc = await handle.describe()
+        desc = await patiently(client, handle.describe)
     except RPCError as exc:
         raise Exit(EXIT_USAGE, f"no job {job_id}: {first_line(exc)}") from exc
-    status = desc.status.name.lower() if desc.status else "unknown"
     try:
         progress = await asyncio.wait_for(
             handle.query(QUERY_PROGRESS, result_type=Progress), 5)
     except Exception:
-        return status, None  # no worker has it yet, or the workflow is closed and evicted
-    return status, with_last_error(progress, desc)
+        return desc, None  # no worker has it yet, or the workflow is closed and evicted
+    progress = with_last_error(progress, desc)
+    took = _took(desc)
+    if took is not None:  # finished: its own time, not one still counting
+        progress = progress.model_copy(update={"elapsed_seconds": took, "eta_seconds": None})
+    return desc, progress
+
+
+def _took(desc: WorkflowExecutionDescription) -> float | None:
+    """How long a finished job ran, from its start to its close; None while it runs."""
+    if desc.close_time is None or desc.start_time is None:
+        return None
+    return round((desc.close_time - desc.start_time).total_seconds(), 1)
+
+
+def _state(desc: WorkflowExecutionDescription) -> str:
+    return desc.status.name.lower() if desc.status else "unknown"
 
 
 @app.command()
@@ -60,12 +78,13 @@ def status(job_id: str, as_json: Json = False) -> None:
     """Print the state and progress of a job."""
 
     async def main() -> int:
-        state, p = await _progress(await client_for(Settings()), job_id)
+        desc, p = await _progress(await client_for(Settings()), job_id)
+        state, took = _state(desc), _took(desc)
         if as_json:
-            emit_json({"job_id": job_id, "status": state,
+            emit_json({"job_id": job_id, "status": state, "elapsed_seconds": took,
                        "progress": p.model_dump(mode="json") if p else None})
             return EXIT_OK
-        out.print(f"{job_id}: {state}")
+        out.print(f"{job_id}: {state}" + (f" after {took:.0f} s" if took is not None else ""))
         if p is None:
             return EXIT_OK
         eta = f", eta {p.eta_seconds:.0f} s" if p.eta_seconds else ""
@@ -158,6 +177,8 @@ def cancel(job_id: str,
                 raise Exit(EXIT_USAGE, f"cannot cancel {job_id}: it is {state}, not running")
             await handle.cancel(reason=reason)
         except RPCError as exc:
+            if unreachable(exc):
+                raise
             raise Exit(EXIT_USAGE, f"cannot cancel {job_id}: {first_line(exc)}") from exc
         out.print(f"cancellation requested for {job_id}")
         return EXIT_OK
@@ -171,6 +192,8 @@ def _update(job_id: str, name: str, verb: str, as_json: bool) -> None:
         try:
             progress = await handle.execute_update(name, result_type=Progress)
         except (WorkflowUpdateFailedError, RPCError) as exc:
+            if unreachable(exc):
+                raise
             raise Exit(EXIT_USAGE, f"cannot {verb} {job_id}: {first_line(exc)}") from exc
         if as_json:
             emit_json(progress)

@@ -19,6 +19,7 @@ from dubbing.contract import (
 from dubbing.errors import DubError
 from dubbing.media.probe import probe
 from dubbing.storage import Store
+from starter.reconnect import patiently
 from workflows.attributes import start_options
 
 
@@ -60,8 +61,8 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
         await asyncio.to_thread(store.put_file, keys.reference_key(job_id), reference)
     seconds = await asyncio.to_thread(media_seconds, source)
     try:
-        return await client.start_workflow(WORKFLOW_NAME, job, id=job_id,
-                                           **start_options(job, seconds))
+        return await patiently(client, lambda: client.start_workflow(
+            WORKFLOW_NAME, job, id=job_id, **start_options(job, seconds)))
     except WorkflowAlreadyStartedError:
         # Finished successfully before: attach to that run instead of dubbing again.
         return client.get_workflow_handle(job_id, result_type=DubResult)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from dubbing.contract import DubJob, TranscriptionSettings
+from dubbing.contract import DubJob, RedubRequest, TranscriptionSettings
 from dubbing.errors import BadInputError, ConfigurationError
 from dubbing.limits import check_limits, unique_languages
 from dubbing.netguard import check_outbound
 from dubbing.settings import Settings
 from starter.app import EXIT_USAGE, Exit
-
-GLOSSARY_LIMIT = 500
 
 
 def check_input(path: Path) -> None:
@@ -62,21 +59,18 @@ def check_webhook(url: str, settings: Settings) -> None:
         raise Exit(EXIT_USAGE, exc.message) from exc
 
 
-def read_glossary(path: Path | None) -> dict[str, str]:
-    """`source<TAB>target` per line (or `source = target`); # starts a comment."""
-    if path is None:
-        return {}
-    if not path.is_file():
-        raise Exit(EXIT_USAGE, f"{path}: no such glossary file")
-    terms: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        parts = re.split(r"\t| = ", line, maxsplit=1)
-        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise Exit(EXIT_USAGE, f"{path}:{number}: expected 'term<TAB>translation'")
-        terms[parts[0].strip()] = parts[1].strip()
-    if len(terms) > GLOSSARY_LIMIT:
-        raise Exit(EXIT_USAGE, f"{path}: at most {GLOSSARY_LIMIT} terms")
-    return terms
+def redub_request(index: int, text: str) -> RedubRequest:
+    """The request, checked before anything is sent (its limits are the contract's); the
+    language is filled in once the job is known."""
+    try:
+        return RedubRequest(target_lang="", index=index, text=text)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        limit = (error.get("ctx") or {}).get("max_length")
+        if error["type"] == "string_too_long" and limit is not None:
+            raise Exit(EXIT_USAGE, f"the new text of line {index} is {len(text):,} characters "
+                       f"long; a redub text is at most {limit:,} characters, shorten it"
+                       ) from exc
+        if error["type"] == "string_too_short":
+            raise Exit(EXIT_USAGE, f"the new text of line {index} is empty") from exc
+        raise Exit(EXIT_USAGE, problem(exc)) from exc

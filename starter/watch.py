@@ -6,18 +6,23 @@ import asyncio
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from dubbing.contract import QUERY_PROGRESS, DubResult
 from dubbing.contract import Progress as JobProgress
 from dubclient.client import with_last_error
+from starter.reconnect import patiently
 
 POLL_SECONDS = 0.5
 
 
-async def follow(handle: WorkflowHandle, console: Console) -> DubResult:
-    result_task = asyncio.ensure_future(handle.result())
+async def follow(handle: WorkflowHandle, console: Console, client: Client) -> DubResult:
+    """The job's result, with a progress bar meanwhile; a server that restarts or drops away
+    is waited for (`reconnect.patiently`)."""
+    result_task = asyncio.ensure_future(patiently(
+        client, handle.result, then=f"; the job is not lost: follow it again with "
+        f"'starter watch {handle.id}' once Temporal is back"))
     columns = (TextColumn("[bold]{task.fields[stage]:<11}"), BarColumn(),
                TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[note]}"))
     with Progress(*columns, console=console, transient=False) as bar:
