@@ -96,6 +96,12 @@ class DubJob(Frozen):
     priority: Literal["high", "normal", "low"] = "normal"
     reference_key: str | None = Field(
         default=None, description="stored reference transcript: the report gives the WER")
+    audio_track: int | None = Field(
+        default=None, ge=0, le=31,
+        description="the audio track to dub, 0-based among the input's audio tracks (0 is "
+        "the first, at most 31); None chooses automatically: the first track with speech, "
+        "measured on a few short stretches of each (an input with one audio track is "
+        "never measured)")
     @field_validator("translator")
     @classmethod
     def _known_translator(cls, value: str) -> str:

@@ -3,7 +3,8 @@
 Beside the plan (rate, stretch, step), every line says how its dub sits on its speaker:
 `coverage` (share of the source speech span with dub voice), `start_offset` and `end_offset`
 (dub voice against the span). The summary adds what the viewer gets, measured on the finished
-file: the dub track's integrated loudness and true peak, and the target cues' reading speed.
+file: the dub track's integrated loudness and true peak, and the target cues' reading speed;
+and which of the input's audio tracks was dubbed and why (`audio_track`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from dubbing.media.mix import Loudness
 from dubbing.quality import word_error_rate
-from dubbing.stages import FitRecord, RenderInput
+from dubbing.stages import FitRecord, MediaInfo, RenderInput
 from dubbing.subtitles import MAX_CPS, Cue
 
 
@@ -36,7 +37,8 @@ def build_report(inp: RenderInput, records: list[FitRecord], reference: str | No
         "source_lang": inp.source_lang,
         "target_lang": inp.target_lang,
         "media_seconds": round(inp.media.duration, 3),
-        "summary": {**_summary(ordered, lines, reference), **_delivered(delivered)},
+        "summary": {**_summary(ordered, lines, reference), **_delivered(delivered),
+                    "audio_track": audio_track(inp.media)},
         "segments": lines,
         "target_cues": [_cue(c) for c in (delivered.cues if delivered else [])],
     }
@@ -66,6 +68,18 @@ def _summary(ordered: list[FitRecord], lines: list[dict[str, Any]],
         "transcription_wer": None if reference is None else word_error_rate(
             reference, " ".join(r.source_text for r in ordered)),
     }
+
+
+def audio_track(media: MediaInfo) -> dict[str, Any]:
+    """The audio track dubbed (and kept as the original), why (`chosen`: asked, speech,
+    only, first), and every track's codec, channels, language tag and speech found."""
+    return {"index": media.audio_track, "chosen": media.audio_choice,
+            "tracks": media.audio_tracks}
+
+
+def summary_fields(report: dict[str, Any]) -> dict[str, Any]:
+    """The report's summary as `FitSummary` fields (the audio track is the report's own)."""
+    return {k: v for k, v in report["summary"].items() if k != "audio_track"}
 
 
 def _delivered(delivered: Delivered | None) -> dict[str, Any]:

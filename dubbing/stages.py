@@ -7,7 +7,7 @@ are referenced by key.
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,12 +20,25 @@ class Model(BaseModel):
 
 
 class MediaInfo(Model):
+    """The probed input. `audio_codec`, `sample_rate` and `channels` describe the audio track
+    that is dubbed (`audio_track`), which the mux keeps as the original track."""
+
     duration: float
     has_video: bool
     video_codec: str | None
     audio_codec: str
     sample_rate: int
     channels: int
+    audio_track: int = Field(
+        default=0, ge=0, description="the audio track dubbed, 0-based among the audio tracks")
+    audio_choice: Literal["asked", "speech", "only", "first"] = Field(
+        default="first", description="why that track: asked for by the job, the first with "
+        "speech (automatic), the only audio track, or the first because no track had speech "
+        "(also media probed before tracks were compared)")
+    audio_tracks: list[dict[str, Any]] = Field(
+        default_factory=list, description="every audio track: index, codec, channels, "
+        "sample_rate, language (its tag or None), speech_seconds found in measured_seconds "
+        "(both None when the tracks were not measured)")
 
 
 class Window(Model):

@@ -16,15 +16,17 @@ ASR_RATE = 16000
 TRUNCATION_TOLERANCE = 0.05
 
 
-def extract_args(source: Path, dest: Path) -> list[str]:
-    return ffmpeg("-i", str(source), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(ASR_RATE),
-                  "-c:a", "pcm_s16le", "-f", "wav", str(dest))
+def extract_args(source: Path, dest: Path, track: int = 0) -> list[str]:
+    """Decode audio track `track` (0-based among the audio streams) to 16 kHz mono WAV."""
+    return ffmpeg("-i", str(source), "-map", f"0:a:{track}", "-vn", "-ac", "1",
+                  "-ar", str(ASR_RATE), "-c:a", "pcm_s16le", "-f", "wav", str(dest))
 
 
 def extract_audio(source: Path, dest: Path, name: str, probed_duration: float,
-                  beat: Beat | None = None) -> float:
-    """Decode the first audio stream to 16 kHz mono WAV; return its length in seconds."""
-    run_tool(extract_args(source, dest), what="ffmpeg audio extraction", timeout=3600,
+                  beat: Beat | None = None, *, track: int = 0) -> float:
+    """Decode the chosen audio track (`MediaInfo.audio_track`) to 16 kHz mono WAV; return its
+    length in seconds."""
+    run_tool(extract_args(source, dest, track), what="ffmpeg audio extraction", timeout=3600,
              beat=beat)
     decoded = wav_seconds(dest)
     if decoded < probed_duration * (1 - TRUNCATION_TOLERANCE) - 0.5:
@@ -118,3 +120,66 @@ def parse_silences(log: str) -> list[tuple[float, float]]:
             silences.append((start, float(value)))
             start = None
     return silences
+
+
+# How much speech an audio track holds, measured cheaply on a few stretches of it (to tell
+# the track with the dialogue from music, effects, tones or silence): 32 ms frames every
+# 10 ms; a second is speech-like when its speech-band level (300-3400 Hz) is modulated at the
+# syllable rate (2-8 Hz) and its spectrum keeps changing, as phonemes do and held notes,
+# tones and steady noise do not. Singing or busy music can pass for speech.
+MEASURE_FRAME, MEASURE_HOP = 512, 160  # samples at ASR_RATE
+SPEECH_BAND = (300.0, 3400.0)
+SYLLABLE_HZ = (2.0, 8.0)
+MIN_MODULATION = 0.45  # the syllable-rate part of the envelope against its mean
+MIN_FLUX = 0.45  # rms change of the log band spectrum from frame to frame (decades)
+MAX_QUIET_SHARE = 0.65  # more frames than this 20 dB under the second's peak: clicks, taps
+MIN_SPEECH_DB = -60.0
+SECOND, HALF = 100, 50  # frames
+
+
+def decode_stretches(source: Path, track: int, stretches: list[tuple[float, float]],
+                     folder: Path) -> list[np.ndarray]:
+    """Audio track `track` over each (start, seconds) stretch, 16 kHz mono, in one ffmpeg."""
+    args: list[str] = []
+    for start, seconds in stretches:
+        args += ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}", "-i", str(source)]
+    dests = [folder / f"track{track}-{i}.wav" for i in range(len(stretches))]
+    for i, dest in enumerate(dests):
+        args += ["-map", f"{i}:a:{track}", "-vn", "-ac", "1", "-ar", str(ASR_RATE),
+                 "-c:a", "pcm_s16le", "-f", "wav", str(dest)]
+    run_tool(ffmpeg(*args), what="ffmpeg speech measure", timeout=600)
+    return [read_pcm(dest)[0] for dest in dests]
+
+
+def speech_seconds(samples: np.ndarray) -> float:
+    """Seconds of 16 kHz mono `samples` that lie in speech-like seconds (see above)."""
+    if len(samples) < MEASURE_FRAME + SECOND * MEASURE_HOP:
+        return 0.0
+    frames = np.lib.stride_tricks.sliding_window_view(samples, MEASURE_FRAME)[::MEASURE_HOP]
+    window = np.hanning(MEASURE_FRAME)
+    freqs = np.fft.rfftfreq(MEASURE_FRAME, 1 / ASR_RATE)
+    band = (freqs >= SPEECH_BAND[0]) & (freqs < SPEECH_BAND[1])
+    power = np.square(np.abs(np.fft.rfft(frames * window, axis=1)[:, band]))
+    scale = MEASURE_FRAME**2 * float(np.mean(window**2)) / 2
+    level = 10 * np.log10(power.sum(axis=1) / scale + 1e-12)
+    flux = np.sqrt(np.mean(np.square(np.diff(np.log10(power + 1e-8), axis=0)), axis=1))
+    covered = np.zeros(len(level), dtype=bool)
+    for start in range(0, len(level) - SECOND + 1, HALF):
+        part = slice(start, start + SECOND)
+        if _speech_like(level[part], power[part].sum(axis=1), flux[start:start + SECOND - 1]):
+            covered[part] = True
+    return round(float(covered.sum()) * MEASURE_HOP / ASR_RATE, 2)
+
+
+def _speech_like(level: np.ndarray, power: np.ndarray, flux: np.ndarray) -> bool:
+    """One second of frames: loud enough, modulated at the syllable rate, never held."""
+    peak = float(np.percentile(level, 90))
+    if peak < MIN_SPEECH_DB or np.mean(level < peak - 20) > MAX_QUIET_SHARE:
+        return False
+    envelope = np.sqrt(power)
+    spectrum = np.abs(np.fft.rfft(envelope / (envelope.mean() + 1e-12) - 1)) ** 2
+    rates = np.fft.rfftfreq(len(envelope), MEASURE_HOP / ASR_RATE)
+    syllabic = (rates >= SYLLABLE_HZ[0]) & (rates <= SYLLABLE_HZ[1])
+    modulation = float(np.sqrt(2 * spectrum[syllabic].sum()) / len(envelope))
+    active = level[:-1] > peak - 15
+    return modulation >= MIN_MODULATION and float(np.median(flux[active])) >= MIN_FLUX

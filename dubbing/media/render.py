@@ -87,11 +87,14 @@ class Subtitles:
 
 def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lang: str,
              video_codec: str | None, audio_codec: str, mix: str | None = None,
-             subtitles: Subtitles | None = None, envelope: Path | None = None) -> list[str]:
+             subtitles: Subtitles | None = None, envelope: Path | None = None,
+             original_track: int = 0) -> list[str]:
     """Video copied bit for bit, dub as default first audio track, original audio second.
 
-    `mix` is a filter graph over (video, dub[, envelope]) whose output `[mix]` becomes the dub
-    track; without it the dub track is used as it is. Burning subtitles re-encodes the video.
+    The original is the input's audio track `original_track` (0-based among its audio
+    tracks: the one dubbed, `MediaInfo.audio_track`; `audio_codec` is its codec). `mix` is a
+    filter graph over (video, dub[, envelope]) whose output `[mix]` becomes the dub track;
+    without it the dub track is used as it is. Burning subtitles re-encodes the video.
     """
     mode = subtitles.mode if subtitles is not None else SubtitleMode.NONE
     burn = mode is SubtitleMode.BURN and video_codec is not None
@@ -108,7 +111,7 @@ def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lan
         args += burn_video_args()
     elif video_codec is not None:
         args += ["-map", "0:v:0"]
-    args += ["-map", "[mix]" if mix is not None else "1:a:0", "-map", "0:a:0"]
+    args += ["-map", "[mix]" if mix is not None else "1:a:0", "-map", f"0:a:{original_track}"]
     if video_codec is not None and not burn:
         args += ["-c:v", "copy"] if video_codec in MP4_VIDEO else ["-c:v", "libx264"]
     args += ["-c:a:0", "aac", "-b:a:0", "160k"]

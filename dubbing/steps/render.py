@@ -13,7 +13,7 @@ from dubbing.contract import FitSummary, OutputSet
 from dubbing.media import mix, render
 from dubbing.media.subs import SubtitleMode
 from dubbing.media.tools import run_tool
-from dubbing.report import Delivered, build_report
+from dubbing.report import Delivered, build_report, summary_fields
 from dubbing.stages import FitRecord, RenderInput
 from dubbing.steps import Beat
 from dubbing.storage import Store
@@ -62,7 +62,7 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
                    inp.model_dump(mode="json"))
     store.put_bytes(out["report"], json.dumps(report, ensure_ascii=False, indent=2).encode())
     return OutputSet(target_lang=inp.target_lang, keys=out,
-                     summary=FitSummary.model_validate(report["summary"]))
+                     summary=FitSummary.model_validate(summary_fields(report)))
 
 
 def _levels(source: Path, dub: Path, envelope: Path, mono: bool, beat: Beat) -> mix.Levels:
