@@ -23,6 +23,12 @@ UPDATE_RESUME = "resume"
 UPDATE_REDUB = "redub_segment"
 REDUB_WORKFLOW_NAME = "RedubSegment"
 BATCH_WORKFLOW_NAME = "DubBatch"
+WEBHOOK_WORKFLOW_NAME = "NotifyWebhook"
+
+
+def webhook_workflow_id(job_id: str) -> str:
+    """The workflow that delivers a job's end event: `<job id>-webhook`."""
+    return f"{job_id}-webhook"
 QUERY_BATCH_PROGRESS = "batch_progress"
 
 # Typed search attributes, kept current as a job moves (register them before use: `make up`

@@ -43,6 +43,13 @@ def check_input_name(name: str) -> None:
         raise BadInputError("the input name contains control characters; rename the file")
 
 
+def check_reference(size: int, name: str) -> None:
+    """A reference transcript is text for the report's word error rate: 1 MiB at most."""
+    if size > MAX_REFERENCE_BYTES:
+        raise BadInputError(f"{name}: the reference transcript is {size // 1024} KiB; at most "
+                            f"{MAX_REFERENCE_BYTES // 1024} KiB of text")
+
+
 def unique_languages(langs: tuple[str, ...]) -> tuple[str, ...]:
     """The languages in order, each once."""
     return tuple(dict.fromkeys(langs))

@@ -23,7 +23,8 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from dubbing.contract import (
     CPU_TASK_QUEUE,
@@ -42,6 +43,7 @@ from dubbing.contract import (
     Progress,
     RedubJob,
     RedubRequest,
+    webhook_workflow_id,
 )
 from workflows.attributes import start_options
 
@@ -62,6 +64,15 @@ def last_retry_error(description: WorkflowExecutionDescription) -> str | None:
 
 def with_last_error(progress: Progress, description: WorkflowExecutionDescription) -> Progress:
     return progress.model_copy(update={"last_error": last_retry_error(description)})
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """How the job's end event is being delivered: "running" (being retried: `error` is the
+    last attempt's failure), "completed" or "failed" (`error` is why)."""
+
+    state: str
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +199,28 @@ class DubClient:
             if completed is None:
                 raise
             return await completed.result()
+
+    async def webhook(self, job_id: str) -> WebhookDelivery | None:
+        """The delivery of the job's webhook (`<job id>-webhook`); None when it has none."""
+        handle = self.client.get_workflow_handle(webhook_workflow_id(job_id))
+        try:
+            described = await handle.describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+        status = described.status
+        if status == WorkflowExecutionStatus.RUNNING:
+            return WebhookDelivery("running", last_retry_error(described))
+        if status == WorkflowExecutionStatus.COMPLETED:
+            return WebhookDelivery("completed")
+        try:
+            await handle.result()
+        except WorkflowFailureError as exc:
+            cause = exc.cause
+            return WebhookDelivery("failed", str(cause.message if isinstance(
+                cause, ApplicationError) else exc))
+        return WebhookDelivery(status.name.lower() if status else "unknown")
 
     async def last_completed(self, job_id: str) -> WorkflowHandle[Any, DubResult] | None:
         """The handle of the job's last completed run, if it has one."""

@@ -33,6 +33,7 @@ from starter.deliver import Force, OutDir, deliver
 from starter.glossary import read_glossary
 from starter.options import build_job, check_input, check_webhook
 from starter.reconnect import patiently
+from starter.webhook_note import note_webhook
 
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document for scripts")]
 
@@ -67,6 +68,9 @@ def translate(
     reference: Annotated[Path | None, typer.Option(
         help="a reference transcript: the report gives the transcription's word error rate")
                          ] = None,
+    audio_track: Annotated[int | None, typer.Option(
+        help="the audio track to dub, 0-based among the input's audio tracks; by default "
+        "the first track with speech")] = None,
     priority: Annotated[Literal["high", "normal", "low"], typer.Option(
         help="served first when workers are busy (high) or last (low)")] = "normal",
     webhook: Annotated[str | None, typer.Option(
@@ -90,7 +94,8 @@ def translate(
         job = build_job(source, to, translator, voice, asr_model, input.name,
                         max_stretch=max_stretch, min_speed=min_speed, overflow=overflow,
                         subtitles=subtitles, strict=strict, glossary=terms, priority=priority,
-                        webhook_url=webhook, webhook_unsigned=webhook_unsigned)
+                        webhook_url=webhook, webhook_unsigned=webhook_unsigned,
+                        audio_track=audio_track)
         settings = Settings()
         if webhook is not None:
             check_webhook(webhook, settings)
@@ -107,7 +112,10 @@ def translate(
                                            on_interrupt)
         if result is None:
             return EXIT_OK  # detached; the job goes on
-        return await deliver(result, out_dir, settings, started, as_json, force)
+        code = await deliver(result, out_dir, settings, started, as_json, force)
+        if job.webhook_url:
+            await note_webhook(client, handle.id)
+        return code
 
     run_command(main)
 

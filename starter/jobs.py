@@ -17,6 +17,7 @@ from dubbing.contract import (
     DubResult,
 )
 from dubbing.errors import DubError
+from dubbing.limits import check_reference
 from dubbing.media.probe import probe
 from dubbing.storage import Store
 from starter.reconnect import patiently
@@ -31,9 +32,14 @@ def file_digest(path: Path) -> str:
     return sha.hexdigest()
 
 
-def job_id_for(stem: str, content_digest: str, job: DubJob) -> str:
-    """Same content and same settings give the same id, so a resubmission attaches."""
-    settings = job.model_dump_json(exclude={"input_key", "input_name"})
+def job_id_for(stem: str, content_digest: str, job: DubJob,
+               reference_digest: str | None = None) -> str:
+    """Same content, reference and settings give the same id, so a resubmission attaches;
+    another reference transcript is another job."""
+    unset = {"audio_track"} if job.audio_track is None else set()  # ids from before it
+    settings = job.model_dump_json(exclude={"input_key", "input_name", *unset})
+    if reference_digest is not None:
+        settings += f"\nreference {reference_digest}"
     digest = hashlib.sha256(f"{content_digest}\n{settings}".encode()).hexdigest()[:16]
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:40] or "video"
     return f"dub-{slug}-{digest}"
@@ -42,7 +48,7 @@ def job_id_for(stem: str, content_digest: str, job: DubJob) -> str:
 def media_seconds(path: Path) -> float | None:
     """The input's length when ffprobe is at hand; the workflow checks the file anyway."""
     try:
-        return probe(path, path.name).duration
+        return probe(path, path.name, audio_track=0).duration  # no speech search here
     except DubError:
         return None
 
@@ -51,7 +57,12 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
                  reference: Path | None = None) -> WorkflowHandle:
     """Upload the input (once) and start the job, or attach to the same job started before."""
     digest = await asyncio.to_thread(file_digest, source)
-    job_id = job_id_for(source.stem, digest, job)
+    ref_digest = None
+    if reference is not None:
+        size = await asyncio.to_thread(lambda: reference.stat().st_size)
+        check_reference(size, reference.name)
+        ref_digest = await asyncio.to_thread(file_digest, reference)
+    job_id = job_id_for(source.stem, digest, job, ref_digest)
     key = keys.input_key(job_id)
     job = job.model_copy(update={"input_key": key})
     if not await asyncio.to_thread(store.exists, key):

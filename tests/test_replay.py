@@ -18,10 +18,11 @@ from temporalio.workflow import NondeterminismError
 from workflows import registry
 from workflows.batch import DubBatchWorkflow
 from workflows.dub_video import DubVideoWorkflow
+from workflows.notify import NotifyWebhookWorkflow
 from workflows.redub import RedubSegmentWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
-WORKFLOWS = [DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow]
+WORKFLOWS = [DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow, NotifyWebhookWorkflow]
 
 
 def load(path: Path) -> WorkflowHistory:

@@ -24,6 +24,7 @@ from dubbing.storage import open_store
 from worker.scratch import process_dir
 from workflows.batch import DubBatchWorkflow
 from workflows.dub_video import DubVideoWorkflow
+from workflows.notify import NotifyWebhookWorkflow
 from workflows.redub import RedubSegmentWorkflow
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
@@ -54,7 +55,8 @@ def build_worker(client: Client, settings: Settings, role: Role,
     cpu = CpuActivities(store, scratch, settings)
     return Worker(
         client, task_queue=task_queue or CPU_TASK_QUEUE,
-        workflows=[DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow],
+        workflows=[DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow,
+                   NotifyWebhookWorkflow],
         activities=[*cpu.all(), *ControlActivities(client).all(), *NotifyActivities(
             secret=settings.webhook_secret.encode() if settings.webhook_secret else None,
             allow_private=settings.allow_private_addresses).all()],

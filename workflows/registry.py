@@ -159,8 +159,12 @@ def request_cancellation(inp: CancelJob) -> None: ...
 def notify_webhook(inp: WebhookCall) -> int: ...
 
 
+@declare(CPU_TASK_QUEUE, p.CLEANUP_RETRY, _short)
+def start_webhook(inp: WebhookCall) -> None: ...
+
+
 ALL: tuple[Activity[Any, Any], ...] = (
     probe_media, extract_audio, plan_windows, transcribe_window, translate_segments,
     synthesize_segments, fit_segments, render_outputs, cleanup_job, prepare_redub,
-    load_manifest, request_cancellation, notify_webhook,
+    load_manifest, request_cancellation, notify_webhook, start_webhook,
 )

@@ -23,6 +23,9 @@ def probe_input(store: Store, scratch: Path, inp: ProbeInput,
     job = inp.job
     refuse_if_completed(store, inp.job_id, inp.run_id)
     check_limits(job)
+    if job.reference_key not in (None, keys.reference_key(inp.job_id)):
+        raise BadInputError(f"{job.input_name}: the reference must be stored under the job's "
+                            f"own key {keys.reference_key(inp.job_id)}")
     if job.input_key != keys.input_key(inp.job_id):
         raise BadInputError(f"{job.input_name}: the input must be stored under the job's own "
                             f"key {keys.input_key(inp.job_id)}, not {job.input_key}")
@@ -31,7 +34,7 @@ def probe_input(store: Store, scratch: Path, inp: ProbeInput,
         raise BadInputError(f"{job.input_name}: the uploaded input is missing from storage; "
                             "submit the job again")
     with store.open_local(job.input_key, scratch) as path:
-        return probe(path, job.input_name)
+        return probe(path, job.input_name, job.audio_track, scratch)
 
 
 def extract_audio(store: Store, scratch: Path, inp: ExtractInput,
@@ -39,7 +42,8 @@ def extract_audio(store: Store, scratch: Path, inp: ExtractInput,
     """Decode the audio once to 16 kHz mono; later steps read windows of it."""
     dest = scratch / "audio.wav"
     with store.open_local(inp.input_key, scratch) as path:
-        audio.extract_audio(path, dest, inp.input_name, inp.media.duration, beat=beat)
+        audio.extract_audio(path, dest, inp.input_name, inp.media.duration, beat=beat,
+                            track=inp.media.audio_track)
     key = keys.audio_key(inp.job_id, run=inp.run_id)
     store.put_file(key, dest)
     return key

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dubbing import keys
 from dubbing.contract import FitSummary, OutputSet
+from dubbing.limits import MAX_REFERENCE_BYTES
 from dubbing.media import mix, render
 from dubbing.media.subs import SubtitleMode
 from dubbing.media.tools import run_tool
@@ -43,20 +44,20 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     cues = _write_subtitles(store, scratch, records, out, inp)
     video = scratch / "dub.mp4"
     with store.open_local(inp.input_key, scratch) as source:
-        mono = inp.media.channels == 1
-        levels = _levels(source, dub, envelope, mono, beat)
+        mono, track = inp.media.channels == 1, inp.media.audio_track
+        levels = _levels(source, dub, envelope, mono, track, beat)
         run_tool(render.mux_args(source, dub, video, envelope=envelope,
                                  target_lang=inp.target_lang, source_lang=inp.source_lang,
                                  video_codec=inp.media.video_codec,
                                  audio_codec=inp.media.audio_codec,
-                                 mix=mix.mix_graph(levels, mono=mono),
-                                 subtitles=cues.files),
+                                 mix=mix.mix_graph(levels, track, mono=mono),
+                                 subtitles=cues.files, original_track=track),
                  what="ffmpeg mux", timeout=6 * 3600, beat=beat)
     beat("muxed")
     heard = mix.measure_track(video, beat=beat)
     store.put_file(out["mp4"], video)
     ref_key = inp.job.reference_key if inp.job else None
-    reference = store.get_bytes(ref_key).decode("utf-8", "replace") if ref_key else None
+    reference = _reference(store, ref_key)
     report = build_report(inp, records, reference, Delivered(heard, cues.target))
     store.put_json(keys.manifest_key(inp.job_id, inp.target_lang, run=inp.run_id),
                    inp.model_dump(mode="json"))
@@ -65,10 +66,18 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
                      summary=FitSummary.model_validate(summary_fields(report)))
 
 
-def _levels(source: Path, dub: Path, envelope: Path, mono: bool, beat: Beat) -> mix.Levels:
+def _reference(store: Store, key: str | None) -> str | None:
+    """The user's reference transcript, unless it is over the limit checked at submit."""
+    data = store.get_bytes(key) if key else b""
+    return data.decode("utf-8", "replace") if data and len(data) <= MAX_REFERENCE_BYTES else None
+
+
+def _levels(source: Path, dub: Path, envelope: Path, mono: bool, track: int,
+            beat: Beat) -> mix.Levels:
     """Voice to the target loudness, then the whole mix lowered by what it is over."""
     voice = mix.voice_gain(mix.measure_voice(dub, beat=beat))
-    measured = mix.measure_mix(source, dub, envelope, mix.Levels(voice), mono=mono, beat=beat)
+    measured = mix.measure_mix(source, dub, envelope, mix.Levels(voice), audio_track=track,
+                               mono=mono, beat=beat)
     beat("measured")
     return mix.settle(voice, measured)
 

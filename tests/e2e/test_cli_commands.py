@@ -52,7 +52,8 @@ async def test_no_wait_json_then_watch_and_list(workers: Settings, tmp_path: Pat
     assert bad.returncode == 2 and "unknown stage" in bad.stderr
 
 
-async def test_pause_and_resume_from_the_cli(workers: Settings, long_input: Path) -> None:
+async def test_pause_and_resume_from_the_cli(workers: Settings, long_input: Path,
+                                             tmp_path: Path) -> None:
     started = await starter(workers, "translate", str(long_input), "--to", "es", "--no-wait")
     job_id = started.stdout.strip()
     paused = await starter(workers, "pause", job_id)
@@ -63,7 +64,7 @@ async def test_pause_and_resume_from_the_cli(workers: Settings, long_input: Path
     assert json.loads(status.stdout)["progress"]["paused"] is True
     resumed = await starter(workers, "resume", job_id)
     assert resumed.returncode == 0, resumed.stderr
-    result = await starter(workers, "result", job_id, "--json", "--out", "/tmp/ignored-out")
+    result = await starter(workers, "result", job_id, "--json", "--out", str(tmp_path / "o"))
     assert result.returncode == 0 and json.loads(result.stdout)["result"]["segments"] > 5
 
 

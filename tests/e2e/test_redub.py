@@ -72,7 +72,7 @@ async def test_redub_of_a_line_that_does_not_exist_is_a_usage_error(
         workers: Settings, finished: tuple[WorkflowHandle, DubResult]) -> None:
     handle, _ = finished
     proc = await starter(workers, "redub", handle.id, "999", "Hola")
-    assert proc.returncode == 1 and "line 999 does not exist" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "line 999 does not exist" in proc.stderr, proc.stderr
 
 
 async def test_redub_while_running_is_applied_before_the_mix(env, workers: Settings,

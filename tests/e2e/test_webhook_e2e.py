@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from dubbing.contract import webhook_workflow_id
 from dubbing.webhook import verify
+from dubclient.client import DubClient
 from tests.conftest import WEBHOOK_SECRET
 from tests.e2e.test_starter_cli import starter
 from tests.helpers import SAMPLE
@@ -40,3 +42,23 @@ async def test_job_end_is_posted_signed_and_retried(workers, webhook_server: Web
     event = json.loads(delivered.body)
     assert event["state"] == "completed" and event["input_name"] == "hooked.mp4"
     assert event["result"]["outputs"][0]["target_lang"] == "es"
+
+
+async def test_a_dead_webhook_never_delays_the_result_and_the_user_is_told(
+        env, workers, webhook_server: WebhookServer, tmp_path: Path) -> None:
+    """The receiver answers 503 to every attempt: the result and the outputs come as soon as
+    the job ends, the delivery goes on retrying on its own, and `translate` says so."""
+    webhook_server.fail(times=-1, status=503)
+    clip = tmp_path / "dead-hook.mp4"
+    shutil.copyfile(SAMPLE, clip)
+    proc = await starter(workers, "translate", str(clip), "--to", "es", "--webhook",
+                         webhook_server.url, "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert list((tmp_path / "o").glob("dead-hook.es.mp4"))
+    assert "warning: the webhook has not been delivered yet" in proc.stderr, proc.stderr
+    assert "503" in proc.stderr
+    job_id = proc.stderr.split("job ", 1)[1].split(":", 1)[0]
+    delivery = await DubClient(env.client).webhook(job_id)
+    assert delivery is not None and delivery.state == "running", delivery
+    await env.client.get_workflow_handle(webhook_workflow_id(job_id)).terminate("test over")
+    webhook_server.recover()

@@ -34,6 +34,7 @@ from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE, SEARCH_ATTRIBUTES
 from tests.workflow.standins import StandIns
 from workflows.batch import DubBatchWorkflow
 from workflows.dub_video import DubVideoWorkflow
+from workflows.notify import NotifyWebhookWorkflow
 from workflows.redub import RedubSegmentWorkflow
 
 INDEXED = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -73,7 +74,8 @@ def new_id(name: str) -> str:
 
 def cpu_worker(client: Client, stand_ins: StandIns, task_queue: str = CPU_TASK_QUEUE) -> Worker:
     return Worker(client, task_queue=task_queue,
-                  workflows=[DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow],
+                  workflows=[DubVideoWorkflow, RedubSegmentWorkflow, DubBatchWorkflow,
+                             NotifyWebhookWorkflow],
                   activities=stand_ins.cpu(), max_heartbeat_throttle_interval=THROTTLE,
                   default_heartbeat_throttle_interval=THROTTLE)
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowHandle,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import Replayer
 
 from dubbing import keys
-from dubbing.contract import WORKFLOW_NAME, DubJob, DubResult
+from dubbing.contract import WORKFLOW_NAME, DubJob, DubResult, WebhookEvent, webhook_workflow_id
+from tests.workflow.standins import StandIns
 from workflows.attributes import start_options
 from workflows.batch import DubBatchWorkflow
 from workflows.dub_video import DubVideoWorkflow
@@ -87,3 +93,11 @@ async def replay(handle: WorkflowHandle[Any, Any]) -> None:
 
 async def has_event(handle: WorkflowHandle[Any, Any], event_type: int) -> bool:
     return event_type in await event_types(handle)
+
+
+async def webhook_events(client: Client, stand_ins: StandIns,
+                         job_id: str) -> list[WebhookEvent]:
+    """The events the job's webhook workflow delivered (or tried to), once it has ended."""
+    with contextlib.suppress(WorkflowFailureError):
+        await client.get_workflow_handle(webhook_workflow_id(job_id)).result()
+    return [c.inp.event for c in stand_ins.of(webhook_workflow_id(job_id), "notify_webhook")]

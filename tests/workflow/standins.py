@@ -20,6 +20,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from activities.control import start_delivery
 from dubbing import keys
 from dubbing.contract import OUTPUT_KINDS, DubJob, FitSummary, OutputSet
 from dubbing.stages import (
@@ -229,11 +230,16 @@ class StandIns:
     async def notify_webhook(self, inp: WebhookCall) -> int:
         return await self._run("notify_webhook", inp, lambda: 204)
 
+    @activity.defn(name="start_webhook")
+    async def start_webhook(self, inp: WebhookCall) -> None:
+        await self._run("start_webhook", inp, lambda: None)
+        await start_delivery(self.client, inp)  # the real activity's work, the test's client
+
     def cpu(self) -> list[Callable[..., Any]]:
         return [self.probe_media, self.extract_audio, self.plan_windows,
                 self.translate_segments, self.fit_segments, self.render_outputs,
                 self.cleanup_job, self.prepare_redub, self.load_manifest,
-                self.request_cancellation, self.notify_webhook]
+                self.request_cancellation, self.notify_webhook, self.start_webhook]
 
     def gpu(self) -> list[Callable[..., Any]]:
         return [self.transcribe_window, self.synthesize_segments]

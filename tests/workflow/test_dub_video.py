@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
@@ -21,10 +20,13 @@ from dubbing.contract import (
     SA_SOURCE_LANG,
     SA_STAGE,
     SA_TARGET_LANGS,
+    WEBHOOK_WORKFLOW_NAME,
     JobState,
     Progress,
     WebhookEvent,
+    webhook_workflow_id,
 )
+from dubbing.stages import WebhookCall
 from tests.workflow import helpers as h
 from tests.workflow.standins import (
     MEDIA_SECONDS,
@@ -35,7 +37,7 @@ from tests.workflow.standins import (
     output_set,
     windows,
 )
-from workflows import registry
+from workflows import policies, registry
 
 QUEUE_OF = {ref.name: ref.queue for ref in registry.ALL}
 STAGE = SearchAttributeKey.for_keyword(SA_STAGE)
@@ -182,55 +184,67 @@ async def test_strict_fails_the_job_on_a_segment_failure(
     await h.replay(handle)
 
 
-def webhook_events(stand_ins: StandIns, wf_id: str) -> list[WebhookEvent]:
-    return [c.inp.event for c in stand_ins.of(wf_id, "notify_webhook")]
-
-
-async def test_webhook_is_told_of_completion(ts_env: WorkflowEnvironment, stand_ins: StandIns,
-                                             wf_id: str) -> None:
+async def test_webhook_is_handed_the_completion_after_the_cleanup(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
     url = "https://hooks.example/dub"
     handle = await h.start(ts_env.client, wf_id, webhook_url=url)
     result = await handle.result()
-    calls = stand_ins.of(wf_id, "notify_webhook")
-    assert [c.inp.url for c in calls] == [url] and calls[0].queue == CPU_TASK_QUEUE
-    assert webhook_events(stand_ins, wf_id) == [WebhookEvent(
+    assert await h.webhook_events(ts_env.client, stand_ins, wf_id) == [WebhookEvent(
         job_id=wf_id, state="completed", input_name="talk.mp4", result=result, error=None)]
-    assert before(stand_ins.of(wf_id, "cleanup_job")[0], calls[0])
+    # The job only started the delivery, after its cleanup; it never delivers itself.
+    assert stand_ins.of(wf_id, "notify_webhook") == []
+    started = stand_ins.of(wf_id, "start_webhook")
+    assert [c.inp.url for c in started] == [url] and started[0].queue == CPU_TASK_QUEUE
+    assert before(stand_ins.of(wf_id, "cleanup_job")[0], started[0])
 
 
-async def test_webhook_is_told_of_failure(ts_env: WorkflowEnvironment, stand_ins: StandIns,
-                                          wf_id: str) -> None:
+async def test_webhook_is_handed_the_failure(ts_env: WorkflowEnvironment, stand_ins: StandIns,
+                                             wf_id: str) -> None:
     message = "talk.mp4: no audio stream"
     stand_ins.on(wf_id, "probe_media", fail("BadInput", message, non_retryable=True))
     handle = await h.start(ts_env.client, wf_id, webhook_url="https://hooks.example/dub")
     assert (await h.app_failure(handle)).message == message
-    assert webhook_events(stand_ins, wf_id) == [WebhookEvent(
+    assert await h.webhook_events(ts_env.client, stand_ins, wf_id) == [WebhookEvent(
         job_id=wf_id, state="failed", input_name="talk.mp4", result=None, error=message)]
 
 
-@pytest.mark.parametrize(("kind", "non_retryable", "attempts"), [
-    ("WebhookRejected", True, 1),   # a 4xx: not retried
-    ("WebhookFailed", False, 8),    # unreachable: WEBHOOK_RETRY's 8 attempts, then given up
-])
-async def test_a_failing_webhook_does_not_change_a_completed_job(
-        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str, kind: str,
-        non_retryable: bool, attempts: int) -> None:
-    stand_ins.on(wf_id, "notify_webhook", fail(kind, "webhook answered 4xx/5xx",
-                                               non_retryable=non_retryable))
-    handle = await h.start(ts_env.client, wf_id, webhook_url="https://hooks.example/dub")
-    result = await handle.result()
-    assert result.segments == 6
-    assert [c.attempt for c in stand_ins.of(wf_id, "notify_webhook")] == \
-        list(range(1, attempts + 1))
-    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+def _call(job_id: str) -> WebhookCall:
+    return WebhookCall(url="https://hooks.example/dub", event=WebhookEvent(
+        job_id=job_id, state="completed", input_name="talk.mp4"))
 
 
-async def test_a_failing_webhook_does_not_change_a_failed_job(
+async def test_the_webhook_workflow_delivers_on_the_cpu_queue(
         ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
-    stand_ins.on(wf_id, "probe_media", fail("BadInput", "not a media file", non_retryable=True))
-    stand_ins.on(wf_id, "notify_webhook", fail("WebhookRejected", "410 Gone",
-                                               non_retryable=True))
-    handle = await h.start(ts_env.client, wf_id, webhook_url="https://hooks.example/dub")
-    err = await h.app_failure(handle)
-    assert (err.type, err.message) == ("BadInput", "not a media file")
-    assert len(stand_ins.of(wf_id, "notify_webhook")) == 1
+    status = await ts_env.client.execute_workflow(
+        WEBHOOK_WORKFLOW_NAME, _call(wf_id), id=webhook_workflow_id(wf_id),
+        task_queue=CPU_TASK_QUEUE)
+    assert status == 204
+    calls = stand_ins.of(webhook_workflow_id(wf_id), "notify_webhook")
+    assert [(c.inp, c.queue) for c in calls] == [(_call(wf_id), CPU_TASK_QUEUE)]
+
+
+async def test_a_rejected_delivery_fails_the_webhook_workflow_with_its_error(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    stand_ins.on(webhook_workflow_id(wf_id), "notify_webhook", fail(
+        "WebhookRejected", "webhook answered 410 Gone", non_retryable=True))
+    handle = await ts_env.client.start_workflow(
+        WEBHOOK_WORKFLOW_NAME, _call(wf_id), id=webhook_workflow_id(wf_id),
+        task_queue=CPU_TASK_QUEUE)
+    failed = await h.app_failure(handle)
+    assert (failed.type, failed.message) == ("WebhookRejected", "webhook answered 410 Gone")
+    assert [c.attempt for c in stand_ins.of(webhook_workflow_id(wf_id), "notify_webhook")] == [1]
+
+
+async def test_an_unreachable_webhook_is_retried_by_its_policy(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    """WEBHOOK_RETRY (8 attempts, from 2 s up to 1 min apart; the time-skipping server does not
+    skip a workflow's retries when no parent waits, so one retry is enough here)."""
+    stand_ins.on(webhook_workflow_id(wf_id), "notify_webhook", fail(
+        "WebhookFailed", "connection refused", attempts=(1,)))
+    status = await ts_env.client.execute_workflow(
+        WEBHOOK_WORKFLOW_NAME, _call(wf_id), id=webhook_workflow_id(wf_id),
+        task_queue=CPU_TASK_QUEUE)
+    assert status == 204
+    assert [c.outcome for c in stand_ins.of(webhook_workflow_id(wf_id), "notify_webhook")] == [
+        "failed: WebhookFailed", "ok"]
+    assert registry.notify_webhook.retry == policies.WEBHOOK_RETRY

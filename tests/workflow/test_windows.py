@@ -85,6 +85,6 @@ async def test_a_window_failing_while_another_waits_for_resume_fails_with_its_me
     gates[1].set()  # window 1 fails
     cause = await h.failure(handle)
     assert [c.inp.keep_outputs for c in stand_ins.of(wf_id, "cleanup_job")] == [False]
-    # Today: a CancelledError with no message, and notify_webhook is never called.
-    assert [c.inp.event.error for c in stand_ins.of(wf_id, "notify_webhook")] == [MESSAGE]
+    events = await h.webhook_events(ts_env.client, stand_ins, wf_id)
+    assert [e.error for e in events] == [MESSAGE]
     assert isinstance(cause, ApplicationError) and cause.message == MESSAGE, repr(cause)
