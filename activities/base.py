@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from dubbing.errors import DubError
+from dubbing.errors import DubError, refused_write
 from dubbing.settings import Settings, defaults
 from dubbing.storage import Store
 
@@ -31,6 +31,13 @@ def translate_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except DubError as exc:
             raise ApplicationError(exc.message, type=exc.type,
                                    non_retryable=not exc.retryable) from exc
+        except OSError as exc:  # the worker's own writes: its scratch space is full, say
+            refused = refused_write(f"scratch space {Path(exc.filename or '.').parent}",
+                                    f"writing {Path(exc.filename or '?').name}", exc)
+            if refused is None:
+                raise
+            raise ApplicationError(refused.message, type=refused.type,
+                                   non_retryable=True) from exc
 
     return wrapper
 

@@ -8,6 +8,8 @@ import unicodedata
 
 from dubbing.contract import DubJob
 from dubbing.errors import BadInputError
+from dubbing.settings import Settings
+from dubbing.stages import MediaInfo
 
 MAX_TARGET_LANGS = 8
 MAX_GLOSSARY_TERMS = 2000
@@ -41,6 +43,19 @@ def check_input_name(name: str) -> None:
                             f"{MAX_INPUT_NAME} (rename the file)")
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
         raise BadInputError("the input name contains control characters; rename the file")
+
+
+def check_media(info: MediaInfo, name: str, settings: Settings) -> None:
+    """The input's length and picture size against the service's caps (DUB_MAX_*)."""
+    hours = info.duration / 3600
+    if hours > settings.max_media_hours:
+        raise BadInputError(f"{name}: {hours:.1f} hours long; this service takes at most "
+                            f"{settings.max_media_hours:g} hours (DUB_MAX_MEDIA_HOURS); cut "
+                            "the input into parts")
+    if info.width > settings.max_video_width or info.height > settings.max_video_height:
+        raise BadInputError(f"{name}: the video is {info.width}x{info.height}; at most "
+                            f"{settings.max_video_width}x{settings.max_video_height} "
+                            "(DUB_MAX_VIDEO_WIDTH/HEIGHT); scale it down first")
 
 
 def check_reference(size: int, name: str) -> None:

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
                                   description="provider failures in a row that open the breaker")
     breaker_reset_seconds: float = Field(default=60.0, gt=0,
                                          description="cool-down before probing the provider")
+    max_media_hours: float = Field(default=12.0, gt=0,
+                                   description="longest input accepted, in hours")
+    max_video_width: int = Field(default=7680, gt=0, description="widest video accepted (px)")
+    max_video_height: int = Field(default=4320, gt=0, description="tallest video accepted (px)")
     allow_private_addresses: bool = Field(
         default=False, description="let webhooks reach loopback and private addresses "
         "(a trusted network, or tests)")

@@ -29,6 +29,8 @@ class MediaInfo(Model):
     audio_codec: str
     sample_rate: int
     channels: int
+    width: int = Field(default=0, description="of the video, in pixels (0: no video)")
+    height: int = Field(default=0, description="of the video, in pixels (0: no video)")
     audio_track: int = Field(
         default=0, ge=0, description="the audio track dubbed, 0-based among the audio tracks")
     audio_choice: Literal["asked", "speech", "only", "first"] = Field(

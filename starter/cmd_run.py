@@ -103,7 +103,7 @@ def translate(
         with tracer.start_as_current_span("starter translate", attributes={
                 "dub.input": input.name, "dub.targets": ",".join(job.target_langs)}):
             handle = await jobs.submit(client, store_for(settings), input, job,
-                                       reference=reference)
+                                       reference=reference, settings=settings)
         if no_wait:
             emit_json({"job_id": handle.id}) if as_json else out.print(handle.id)
             return EXIT_OK

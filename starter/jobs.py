@@ -17,8 +17,9 @@ from dubbing.contract import (
     DubResult,
 )
 from dubbing.errors import DubError
-from dubbing.limits import check_reference
+from dubbing.limits import check_media, check_reference
 from dubbing.media.probe import probe
+from dubbing.settings import Settings
 from dubbing.storage import Store
 from starter.reconnect import patiently
 from workflows.attributes import start_options
@@ -45,17 +46,23 @@ def job_id_for(stem: str, content_digest: str, job: DubJob,
     return f"dub-{slug}-{digest}"
 
 
-def media_seconds(path: Path) -> float | None:
-    """The input's length when ffprobe is at hand; the workflow checks the file anyway."""
+def media_seconds(path: Path, settings: Settings | None = None) -> float | None:
+    """The input's length when ffprobe is at hand (the workflow checks the file anyway); an
+    input over the service's caps in `settings` is refused here, before it is uploaded."""
     try:
-        return probe(path, path.name, audio_track=0).duration  # no speech search here
+        info = probe(path, path.name, audio_track=0)  # no speech search here
     except DubError:
         return None
+    if settings is not None:
+        check_media(info, path.name, settings)
+    return info.duration
 
 
 async def submit(client: Client, store: Store, source: Path, job: DubJob,
-                 reference: Path | None = None) -> WorkflowHandle:
+                 reference: Path | None = None,
+                 settings: Settings | None = None) -> WorkflowHandle:
     """Upload the input (once) and start the job, or attach to the same job started before."""
+    seconds = await asyncio.to_thread(media_seconds, source, settings)
     digest = await asyncio.to_thread(file_digest, source)
     ref_digest = None
     if reference is not None:
@@ -70,7 +77,6 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
     if reference is not None:
         job = job.model_copy(update={"reference_key": keys.reference_key(job_id)})
         await asyncio.to_thread(store.put_file, keys.reference_key(job_id), reference)
-    seconds = await asyncio.to_thread(media_seconds, source)
     try:
         return await patiently(client, lambda: client.start_workflow(
             WORKFLOW_NAME, job, id=job_id, **start_options(job, seconds)))

@@ -8,24 +8,20 @@ while the provider fails or its breaker is open.
 from __future__ import annotations
 
 import logging
-import re
-import shutil
-import subprocess
 from typing import Any, Protocol
 
 import pybreaker
 
 from dubbing.contract import TRANSLATORS
+from dubbing.engines.apertium import Apertium
 from dubbing.engines.breaker import get_breaker
 from dubbing.errors import (
     ConfigurationError,
     DubError,
-    ToolError,
     TranslationAuthError,
     UnsupportedLanguageError,
 )
-from dubbing.languages import APERTIUM_MODES
-from dubbing.media.tools import run_tool
+from dubbing.media.tools import Beat
 from dubbing.redact import redact
 from dubbing.settings import Settings, defaults
 
@@ -68,58 +64,6 @@ class ProviderError(TranslationError):
         self.refused = refused  # the provider refused the credentials: permanent
         if refused:
             self.type, self.retryable = TranslationAuthError.type, False
-
-
-def apertium_modes() -> set[str]:
-    if shutil.which("apertium") is None:
-        raise ConfigurationError("apertium is not installed: install the Debian package 'apertium'")
-    out = subprocess.run(["apertium", "-l"], capture_output=True, text=True, check=False).stdout
-    return {line.strip() for line in out.splitlines() if line.strip()}
-
-
-# Apertium marks what it could not do: *unknown word, #generation error, @transfer error.
-_MARKED = re.compile(r"[*#@]([^\W\d_][\w'\-]*)")
-_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?\u2026)\]\u00bb])")
-
-
-def unmark(line: str) -> tuple[str, list[str]]:
-    """Apertium's output line without its marks, whitespace normalised, and the marked words."""
-    words = _MARKED.findall(line)
-    text = _MARKED.sub(lambda m: m.group(1), line)
-    text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(text.split()))
-    return text, words
-
-
-class Apertium:
-    name = "apertium"
-    used: str = "apertium"
-    fallback_reason: str | None = None
-
-    def __init__(self, source: str, target: str) -> None:
-        mode = APERTIUM_MODES.get((source, target))
-        if mode is None or mode not in apertium_modes():
-            raise UnsupportedLanguageError(
-                f"Apertium cannot translate {source}->{target} here (installed pairs: "
-                f"{', '.join(sorted(apertium_modes()))}); install apertium-{source}-{target} "
-                "or choose another translator"
-            )
-        self.mode = mode
-        self.unknown_words: list[list[str]] = []
-
-    def translate(self, texts: list[str]) -> list[str]:
-        """One process for the whole batch: Apertium keeps one output line per input line.
-
-        It runs without `-u`, so the marks of words it could not translate come back; they
-        are stripped from the text and kept in `unknown_words`."""
-        lines = [" ".join(t.split()) for t in texts]
-        out = run_tool(["apertium", self.mode], what="apertium",
-                       input_text="\n".join(lines) + "\n", timeout=600).stdout
-        result = out.split("\n")[: len(lines)] if lines else []
-        if len(result) != len(lines):
-            raise ToolError(f"apertium returned {len(result)} lines for {len(lines)}")
-        unmarked = [unmark(r) for r in result]
-        self.unknown_words = [words for _, words in unmarked]
-        return [text for text, _ in unmarked]
 
 
 def _short(exc: BaseException, secrets: tuple[str | None, ...] = ()) -> str:
@@ -258,14 +202,15 @@ def _plain_translator(name: str, source: str, target: str, settings: Settings) -
     return DeepTranslator(name, source, target, settings)
 
 
-def make_translator(name: str, source: str, target: str,
-                    settings: Settings | None = None) -> Translator:
-    """The engine `name`; a provider comes with `settings.translator_fallback` behind it."""
+def make_translator(name: str, source: str, target: str, settings: Settings | None = None,
+                    beat: Beat | None = None) -> Translator:
+    """The engine `name`; a provider comes with `settings.translator_fallback` behind it.
+    `beat` keeps a long Apertium run heartbeating."""
     if name not in TRANSLATORS:
         raise ConfigurationError(
             f"unknown translator {name!r}; choose one of: {', '.join(TRANSLATORS)}")
     if name == "apertium":
-        return Apertium(source, target)
+        return Apertium(source, target, beat)
     settings = settings or defaults()
     provider = DeepTranslator(name, source, target, settings)
     fallback = settings.translator_fallback

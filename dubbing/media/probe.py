@@ -96,6 +96,8 @@ def media_info(data: dict, name: str, track: int = 0, choice: Choice | None = No
         duration=_duration(data, chosen, name),
         has_video=bool(video),
         video_codec=video[0].get("codec_name") if video else None,
+        width=int(video[0].get("width") or 0) if video else 0,
+        height=int(video[0].get("height") or 0) if video else 0,
         audio_codec=chosen.get("codec_name", "unknown"),
         sample_rate=rate,
         channels=int(chosen.get("channels") or 1),

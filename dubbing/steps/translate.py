@@ -33,9 +33,15 @@ def translate_window(store: Store, inp: TranslateInput, beat: Beat,
     attempt resumes at the first batch the last one did not finish.
     """
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
-    translator = make_translator(inp.translator, inp.source_lang, inp.target_lang, settings)
     texts: list[str] = list(checkpoint.texts) if checkpoint else []
     engines: list[dict[str, Any]] = list(checkpoint.engines) if checkpoint else []
+
+    def alive(_: Any = None) -> None:
+        """While an engine works: the checkpoint again, so a retry still resumes from it."""
+        beat(TranslateCheckpoint(texts=texts, engines=engines))
+
+    translator = make_translator(inp.translator, inp.source_lang, inp.target_lang, settings,
+                                 beat=alive)
     batch = len(segments) if inp.translator == "apertium" else PROVIDER_BATCH
     while len(texts) < len(segments):
         part = [apply_glossary(s.text, inp.glossary)

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dubbing.engines.translate import Apertium, make_translator
+from dubbing.engines.apertium import Apertium
+from dubbing.engines.translate import make_translator
 from dubbing.engines.tts import Espeak, make_synthesizer
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
 

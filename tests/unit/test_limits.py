@@ -3,6 +3,7 @@ first activity; a job's input must be its own; webhooks are signed or explicitly
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,13 @@ import pytest
 from dubbing import keys
 from dubbing.contract import DubJob
 from dubbing.errors import BadInputError, ConfigurationError
+from dubbing.limits import check_media
+from dubbing.media.probe import probe as probe_media
 from dubbing.settings import Settings
 from dubbing.stages import ProbeInput
 from dubbing.steps.ingest import probe_input
 from dubbing.storage import LocalStore
+from starter import jobs
 from starter.app import Exit
 from starter.options import build_job
 from tests.helpers import SAMPLE
@@ -71,3 +75,18 @@ def test_a_webhook_without_a_secret_on_the_workers_is_refused_unless_unsigned(
     probe(tmp_path, hooked.model_copy(update={"webhook_unsigned": True}),
           Settings(webhook_secret=None))
     probe(tmp_path, hooked, Settings(webhook_secret="k"))
+
+
+def test_media_over_the_caps_is_refused_before_anything_is_uploaded(tmp_path: Path) -> None:
+    info = probe_media(SAMPLE, SAMPLE.name)
+    check_media(info, SAMPLE.name, Settings.model_construct())  # within the default caps
+    with pytest.raises(BadInputError, match=r"hours long; .* at most 0.001 hours"):
+        check_media(info, SAMPLE.name, Settings.model_construct(max_media_hours=0.001))
+    with pytest.raises(BadInputError, match=rf"{info.width}x{info.height}; at most 64x4320"):
+        check_media(info, SAMPLE.name, Settings.model_construct(max_video_width=64))
+    store = LocalStore(tmp_path / "store")
+    job = DubJob(input_key="pending", input_name=SAMPLE.name)
+    with pytest.raises(BadInputError, match="hours long"):
+        asyncio.run(jobs.submit(None, store, SAMPLE, job,  # type: ignore[arg-type]
+                                settings=Settings.model_construct(max_media_hours=0.001)))
+    assert not any((tmp_path / "store").rglob("*input")), "the input was uploaded anyway"

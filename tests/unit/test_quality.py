@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dubbing.engines.translate import make_translator, unmark
+from dubbing.engines.apertium import unmark
+from dubbing.engines.translate import make_translator
 from dubbing.quality import apply_glossary, word_error_rate
 from dubbing.stages import TranslateInput
 from dubbing.steps.translate import engine_key, translate_window

@@ -265,3 +265,21 @@ def test_s3_refused_delete_is_permanent_but_reads_and_slowdowns_stay_retried(
     with pytest.raises(StorageError) as slow:
         s3.put_bytes(KEY, b"data")
     assert slow.value.retryable and len(calls) == RETRY_ATTEMPTS
+
+
+def test_a_full_scratch_disk_in_a_workers_own_write_is_permanent_and_named() -> None:
+    import errno
+
+    from temporalio.exceptions import ApplicationError
+
+    from activities.base import translate_errors
+
+    @translate_errors
+    def render() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/scratch/cpu/42/tmp1/dub.wav")
+
+    with pytest.raises(ApplicationError) as info:
+        render()
+    assert info.value.non_retryable
+    assert "scratch space /scratch/cpu/42/tmp1 is full: writing dub.wav failed" in \
+        info.value.message

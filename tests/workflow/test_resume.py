@@ -24,6 +24,7 @@ from activities.gpu import GpuActivities
 from dubbing import keys
 from dubbing.contract import TranscriptionSettings
 from dubbing.engines import asr, translate, tts
+from dubbing.media import tools
 from dubbing.stages import (
     Segment,
     SynthesizeCheckpoint,
@@ -156,7 +157,8 @@ def test_translation_resumes_after_the_lines_already_translated(
     assert key == keys.texts_key(JOB, 0, "es") and len(texts) == 3
     assert [len(b[1]) for b in batches] == [3]  # Apertium: the window in one batch
     recorded = [b for b in beats if isinstance(b, TranslateCheckpoint)]
-    assert len(recorded) == 1 and recorded[0].texts == texts
+    # One checkpoint after the batch; while Apertium works it beats the last one again.
+    assert recorded[-1].texts == texts and all(r.texts in ([], texts) for r in recorded)
 
     # The recorded checkpoint: everything is translated, nothing is sent to Apertium again.
     batches.clear()
@@ -218,3 +220,20 @@ def test_synthesis_resumes_at_the_first_clip_not_stored(
     again = environment([], checkpoint).run(gpu.synthesize_segments, inp)
     assert {args[1] for args in voiced} == set(texts)
     assert store.get_json(again) == clips
+
+
+def test_a_long_apertium_run_heartbeats_its_checkpoint_while_it_works(
+        tmp_path: Path, store: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """So a cancel reaches it (a sync activity learns of a cancel only through a heartbeat)
+    and a retry still resumes from the checkpoint."""
+    monkeypatch.setattr(tools, "BEAT_SECONDS", 0.05)
+    line = "He was not an ill-disposed young man, unless to be rather cold hearted."
+    segments = [Segment(index=i, start=2.0 * i, end=2.0 * i + 1.5, text=line)
+                for i in range(1500)]
+    store.put_json(keys.segments_key(JOB, 0), [s.model_dump() for s in segments])
+    inp = TranslateInput(job_id=JOB, window_index=0, segments_key=keys.segments_key(JOB, 0),
+                         source_lang="en", target_lang="es", translator="apertium")
+    beats: list[Any] = []
+    environment(beats).run(CpuActivities(store, tmp_path / "scratch").translate_segments, inp)
+    during = [b for b in beats if isinstance(b, TranslateCheckpoint) and not b.texts]
+    assert during, f"no heartbeat while Apertium worked ({len(beats)} beats in all)"
