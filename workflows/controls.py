@@ -4,6 +4,8 @@ these handlers read in its constructor."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -23,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import policies as p
     from workflows import registry as r
     from workflows.progress import Tracker
+
+MAX_QUEUED_REDUBS = 200  # a flood of redubs must not grow a run's history without bound
 
 
 class JobControls:
@@ -82,6 +86,11 @@ class JobControls:
             raise ValueError(f"the job does not dub into {request.target_lang!r}")
         if not request.text.strip():
             raise ValueError("the new text is empty")
+        if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in request.text):
+            raise ValueError("the new text contains control characters")
+        if len(self.redubs) >= MAX_QUEUED_REDUBS:
+            raise ValueError(f"{MAX_QUEUED_REDUBS} redubs are already queued for this run; "
+                             "redub the rest once it has finished")
         if self.lines is not None and request.index >= self.lines:
             raise ValueError(f"line {request.index} does not exist: the job has {self.lines} "
                              f"lines, numbered 0 to {self.lines - 1} in the report")

@@ -23,6 +23,7 @@ from dubbing.contract import (
 )
 from tests.workflow import helpers as h
 from tests.workflow.standins import Call, StandIns, beat_until, fail, windows
+from workflows.controls import MAX_QUEUED_REDUBS
 
 
 async def refused(handle: WorkflowHandle[Any, Any], update: str, *args: Any) -> str:
@@ -217,3 +218,23 @@ async def test_a_redub_that_cannot_be_applied_is_skipped_and_the_job_completes(
     assert "synthesize_segments" not in stand_ins.names(wf_id)[
         stand_ins.names(wf_id).index("prepare_redub"):]
     await h.replay(handle)
+
+
+async def test_redub_text_with_control_characters_and_a_flood_of_redubs_are_refused(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
+    release = asyncio.Event()
+    stand_ins.on(wf_id, "transcribe_window", beat_until(release))
+    handle = await h.start(ts_env.client, wf_id)
+    await stand_ins.entered(wf_id, "transcribe_window")
+    message = await refused(handle, UPDATE_REDUB, RedubRequest(
+        target_lang="es", index=0, text="Hola\x1b[2J\x00"))
+    assert message == "the new text contains control characters"
+    for _ in range(MAX_QUEUED_REDUBS):
+        await handle.execute_update(UPDATE_REDUB, RedubRequest(
+            target_lang="es", index=0, text="Hola de nuevo."), result_type=str)
+    message = await refused(handle, UPDATE_REDUB, RedubRequest(
+        target_lang="es", index=1, text="Hola."))
+    assert message.startswith(f"{MAX_QUEUED_REDUBS} redubs are already queued")
+    release.set()
+    await handle.result()
+    assert {c.inp.request.index for c in stand_ins.of(wf_id, "prepare_redub")} == {0}
