@@ -49,9 +49,10 @@ lint: setup
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
-# Record the histories the replay test guards, from today's code (see the README first).
+# Record the histories the replay test guards, from today's code (see the README first):
+# `make histories SUFFIX=r2` adds a set beside the older ones.
 histories: setup
-	$(BIN)/python -m tests.record_histories
+	$(BIN)/python -m tests.record_histories $(SUFFIX)
 
 # Mutation testing of the domain modules listed under [tool.mutmut] in pyproject.toml.
 mutation: setup

@@ -1,4 +1,8 @@
-"""Record the histories the replay test guards: `python -m tests.record_histories`.
+"""Record the histories the replay test guards: `python -m tests.record_histories [SUFFIX]`.
+
+With SUFFIX every file is written as `<name>-SUFFIX.json` beside the older ones, which keep
+proving that the patched branches replay runs recorded before them (`make histories
+SUFFIX=r3`).
 
 Every workflow type on its main paths, run on the real engines with today's code. Re-record
 after a change that is *meant* to be incompatible with runs in flight (and say so in the
@@ -10,22 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from bench.media import speech_video
 from dubbing.contract import (
+    CPU_TASK_QUEUE,
+    WORKFLOW_NAME,
     QUERY_PROGRESS,
     SIGNAL_CANCEL,
     CancelRequest,
     DubJob,
     Progress,
     RedubRequest,
+    webhook_workflow_id,
 )
 from dubbing.settings import Settings
 from dubbing.storage import Store, open_store
@@ -33,16 +42,21 @@ from dubclient.client import DubClient
 from starter import batch, jobs
 from tests.conftest import search_attribute_keys, temporal_binary
 from tests.helpers import SAMPLE
+from tests.webhook_server import WebhookServer
 from worker.build import Role, build_worker
 
 OUT = Path(__file__).parent / "histories"
 Step = Callable[[Client, Store, Path], Awaitable[WorkflowHandle]]
 
 
+SUFFIX = sys.argv[1] if len(sys.argv) > 1 else ""
+
+
 async def _save(handle: WorkflowHandle, name: str) -> None:
     with contextlib.suppress(Exception):
         await handle.result()
     history = await handle.fetch_history()
+    name = f"{name}-{SUFFIX}" if SUFFIX else name
     await asyncio.to_thread((OUT / f"{name}.json").write_text, history.to_json())
     print(f"{name}: {len(history.events)} events")
 
@@ -61,11 +75,22 @@ async def _in_stage(handle: WorkflowHandle, stage: str) -> None:
 
 
 async def completed_then_redubbed(client: Client, store: Store, tmp: Path) -> None:
-    done = await jobs.submit(client, store, SAMPLE, _job(SAMPLE))
-    await _save(done, "dubvideo-completed")
+    hooks = WebhookServer()
+    try:
+        done = await jobs.submit(client, store, SAMPLE, _job(SAMPLE, webhook_url=hooks.url))
+        await _save(done, "dubvideo-completed")
+        await _save(client.get_workflow_handle(webhook_workflow_id(done.id)),
+                    "notifywebhook-completed")
+    finally:
+        hooks.close()
     await DubClient(client).redub(done.id, RedubRequest(target_lang="es", index=1,
                                                         text="Una frase nueva."))
     await _save(client.get_workflow_handle(f"{done.id}-redub"), "redubsegment-completed")
+    # A second start on the completed job's id, as `temporal workflow start` would: refused.
+    again = await client.start_workflow(
+        WORKFLOW_NAME, (await DubClient(client).job(done.id)), id=done.id,
+        task_queue=CPU_TASK_QUEUE, id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    await _save(again, "dubvideo-refused-after-completion")
 
 
 async def failed(client: Client, store: Store, tmp: Path) -> None:
@@ -111,7 +136,8 @@ async def main() -> None:
     ) as env:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(store=f"{tmp}/store", scratch_dir=Path(tmp) / "scratch",
-                                hf_hub_offline=True)
+                                hf_hub_offline=True, webhook_secret="recording",
+                                allow_private_addresses=True)  # the receiver is on loopback
             store = open_store(settings.store, settings)
             async with build_worker(env.client, settings, Role.CPU), \
                     build_worker(env.client, settings, Role.GPU):

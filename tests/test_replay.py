@@ -38,7 +38,8 @@ def test_every_workflow_type_and_main_path_is_recorded() -> None:
     assert {p.stem for p in HISTORIES} >= {
         "dubvideo-completed", "dubvideo-failed", "dubvideo-cancelled",
         "dubvideo-paused-resumed-redubbed", "redubsegment-completed", "dubbatch-one-failed"}
-    assert {workflow_type(p) for p in HISTORIES} == {"DubVideo", "RedubSegment", "DubBatch"}
+    assert {workflow_type(p) for p in HISTORIES} == {"DubVideo", "RedubSegment", "DubBatch",
+                                                     "NotifyWebhook"}
 
 
 def patches(path: Path) -> set[str]:
@@ -57,6 +58,12 @@ def test_histories_hold_todays_patch_markers() -> None:
     assert patches(folder / "dubvideo-paused-resumed-redubbed.json") >= {
         "publish-stage", "redub-while-running", "cleanup-inside-try"}
     assert "publish-stage" in patches(folder / "dubvideo-completed.json")
+    # The set recorded after run-scoped storage and the webhook workflow (`make histories
+    # SUFFIX=r2`): the older set above proves runs from before them still replay.
+    assert patches(folder / "dubvideo-completed-r2.json") >= {
+        "run-scoped-storage", "webhook-after-result", "job-webhook", "cleanup-inside-try"}
+    assert "run-scoped-storage" in patches(folder / "dubvideo-refused-after-completion-r2.json")
+    assert "run-scoped-storage" in patches(folder / "dubvideo-paused-resumed-redubbed-r2.json")
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

@@ -20,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
     from dubbing.stages import (
-        CleanupInput,
         ExtractInput,
         FitInput,
         MediaInfo,
@@ -37,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import registry as r
     from workflows.concurrency import all_or_none, clock, user_failure
     from workflows.controls import JobControls
-    from workflows.notify import notify
+    from workflows.ending import JobEnding
     from workflows.progress import Tracker
     from workflows.publish import publish, publish_media_seconds
     from workflows.redub import redub_line
@@ -48,7 +47,7 @@ Out = TypeVar("Out")
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class DubVideoWorkflow(JobControls):
+class DubVideoWorkflow(JobControls, JobEnding):
     def __init__(self) -> None:
         self.tracker = Tracker(workflow.now())
         self.job_id = workflow.info().workflow_id
@@ -75,31 +74,12 @@ class DubVideoWorkflow(JobControls):
             if inside:
                 await self._finish(job, result)
         except (asyncio.CancelledError, ActivityError) as err:
-            cancelled = workflow.cancellation_reason() is not None
-            self.tracker.state = JobState.CANCELLING if cancelled else JobState.FAILED
-            cleanup_failure = await self._cleanup_after_failure()
-            if cancelled:
-                # An activity stopped by the cancellation surfaces as an ActivityError; the run
-                # must still end CANCELED, which takes a CancelledError after the request.
-                await notify(self.job_id, job, "cancelled", error=workflow.cancellation_reason())
-                raise asyncio.CancelledError(workflow.cancellation_reason()) from None
-            if isinstance(err, asyncio.CancelledError):
-                raise
-            failure = user_failure(err, cleanup_failure)
-            await notify(self.job_id, job, "failed", error=failure.message)
-            raise failure from err
+            await self._stopped(job, err)
         if not inside:
             await self._finish(job, result)
         self.tracker.state = JobState.COMPLETED
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
-
-    async def _finish(self, job: DubJob, result: DubResult) -> None:
-        """Keep the outputs, remove the temporaries, say so; a cancel that lands meanwhile
-        still cancels the job (and removes everything)."""
-        await self._cleanup(keep_outputs=True,
-                            outputs=[k for o in result.outputs for k in o.keys.values()])
-        await notify(self.job_id, job, "completed", result=result)
 
     async def _dub(self, job: DubJob) -> DubResult:
         self.job = job
@@ -230,25 +210,6 @@ class DubVideoWorkflow(JobControls):
                         target_lang=lang, media=info, fit_keys=fit_keys, job=job,
                         windows=windows),
             f"mix and mux {lang}")
-
-    async def _cleanup(self, keep_outputs: bool, outputs: list[str] | None = None) -> None:
-        self.tracker.begin(Stage.CLEANUP)
-        await r.run(r.cleanup_job,
-                    CleanupInput(job_id=self.job_id, run_id=self.run_id,
-                                 keep_outputs=keep_outputs, outputs=outputs or []),
-                    summary="clean up", heartbeat=self.heartbeat)
-        self.tracker.finish(Stage.CLEANUP)
-
-    async def _cleanup_after_failure(self) -> str | None:
-        """Remove the run's files; when that fails too, the job still fails with its first
-        error, which then says what was left behind."""
-        try:
-            await self._cleanup(keep_outputs=False)
-        except ActivityError as err:
-            if not workflow.patched("first-error-kept"):
-                raise
-            return user_failure(err).message
-        return None
 
     async def _run(self, ref: r.Activity[In, Out], inp: In, summary: str) -> Out:
         """An activity of the job: none starts while paused; a cancel that came meanwhile

@@ -283,6 +283,7 @@ async def test_waiting_gives_up_on_a_server_that_stays_away(
     assert "retrying for up to 2 s" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 async def test_result_rides_out_a_server_restart(tmp_path: Path) -> None:
     stack = Stack(tmp_path)
     await stack.start_server()
