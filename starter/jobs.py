@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from dubbing import keys
@@ -81,5 +82,19 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
         return await patiently(client, lambda: client.start_workflow(
             WORKFLOW_NAME, job, id=job_id, **start_options(job, seconds)))
     except WorkflowAlreadyStartedError:
-        # Finished successfully before: attach to that run instead of dubbing again.
-        return client.get_workflow_handle(job_id, result_type=DubResult)
+        # Finished successfully before: attach to that run instead of dubbing again, unless
+        # its outputs were removed from the store since; then dub it anew.
+        done = client.get_workflow_handle(job_id, result_type=DubResult)
+        if not await outputs_gone(store, await done.result()):
+            return done
+        anew = {**start_options(job, seconds),
+                "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE}
+        return await patiently(client, lambda: client.start_workflow(
+            WORKFLOW_NAME, job, id=job_id, **anew))
+
+
+async def outputs_gone(store: Store, result: DubResult) -> bool:
+    """Whether none of a completed job's outputs is in the store any more."""
+    found = [k for o in result.outputs for k in o.keys.values()]
+    return bool(found) and not any(await asyncio.gather(
+        *(asyncio.to_thread(store.exists, key) for key in found)))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dubbing.contract import DubResult, OutputSet
-from dubbing.errors import StorageError
+from dubbing.errors import BadInputError, StorageError
 from dubbing.keys import output_file_name
 from dubbing.storage import Store
 from starter import safefile
@@ -136,5 +136,9 @@ def _reading(store: Store, key: str, scratch: Path) -> Iterator[BinaryIO]:
             if exc.filename is not None and Path(os.fsdecode(exc.filename)).is_relative_to(
                     scratch):
                 raise  # writing into --out failed
+            if isinstance(exc, FileNotFoundError):
+                raise BadInputError(
+                    f"{key} is missing from the store: the job's outputs were removed; submit "
+                    "the input again (`starter translate`) to dub it anew") from None
             raise StorageError(f"cannot read {key}: {exc.strerror or exc}") from None
         yield source

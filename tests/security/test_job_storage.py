@@ -21,6 +21,7 @@ from dubbing.contract import CPU_TASK_QUEUE, WORKFLOW_NAME, DubJob, RedubRequest
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from dubclient.client import DubClient
+from starter import jobs
 
 pytestmark = pytest.mark.slow
 
@@ -90,3 +91,19 @@ async def test_an_input_of_another_job_is_refused_at_once(
     assert attempts[0] == 1 and attempts.count(1) == len(attempts), "a permanent error retried"
     assert (Path(workers.store) / victim.input_key).is_file(), "the victim's input was removed"
     assert not (Path(workers.store) / keys.job_prefix(thief_id)).exists()
+
+
+async def test_a_completed_job_whose_outputs_were_removed_is_dubbed_anew(
+        env: WorkflowEnvironment, workers: Settings, tmp_path: Path) -> None:
+    video = await asyncio.to_thread(speech_video, tmp_path / "removed.mp4", 10)
+    store = open_store(workers.store)
+    job = DubJob(input_key="pending", input_name=video.name, heartbeat_seconds=3)
+    first = await jobs.submit(env.client, store, video, job)
+    done = await first.result()
+    for key in (k for o in done.outputs for k in o.keys.values()):
+        (Path(workers.store) / key).unlink()
+    again = await jobs.submit(env.client, store, video, job)
+    assert again.id == first.id and again.result_run_id != first.result_run_id
+    redone = await again.result()
+    assert all((Path(workers.store) / k).is_file() for o in redone.outputs
+               for k in o.keys.values())

@@ -86,3 +86,13 @@ def test_a_failed_run_without_a_completed_one_removes_the_whole_job(tmp_path: Pa
     removed = cleanup(store, CleanupInput(job_id=JOB, run_id="run-1", keep_outputs=False))
     assert removed == 2
     assert _files(tmp_path) == {keys.input_key("other-job")}
+
+
+def test_an_output_removed_from_the_store_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    from starter import outputs
+
+    store = LocalStore(tmp_path / "store")
+    key = keys.output_key(JOB, "mp4", "en", "es", run="run-1")
+    with pytest.raises(BadInputError, match=r"is missing from the store: .* starter translate"), \
+            outputs._reading(store, key, tmp_path):
+        pass
