@@ -27,9 +27,9 @@ from temporalio.testing import WorkflowEnvironment
 from bench.media import speech_video
 from dubbing.contract import (
     CPU_TASK_QUEUE,
-    WORKFLOW_NAME,
     QUERY_PROGRESS,
     SIGNAL_CANCEL,
+    WORKFLOW_NAME,
     CancelRequest,
     DubJob,
     Progress,

@@ -90,3 +90,15 @@ def test_media_over_the_caps_is_refused_before_anything_is_uploaded(tmp_path: Pa
         asyncio.run(jobs.submit(None, store, SAMPLE, job,  # type: ignore[arg-type]
                                 settings=Settings.model_construct(max_media_hours=0.001)))
     assert not any((tmp_path / "store").rglob("*input")), "the input was uploaded anyway"
+
+
+def test_a_reference_is_capped_and_part_of_the_job_id(tmp_path: Path) -> None:
+    job = DubJob(input_key="pending", input_name=SAMPLE.name)
+    ids = {jobs.job_id_for("talk", "abc", job, ref) for ref in (None, "ref-1", "ref-2")}
+    assert len(ids) == 3, "another reference must be another job"
+    big = tmp_path / "reference.txt"
+    big.write_bytes(b"word " * (1024 * 1024 // 5 + 1))
+    store = LocalStore(tmp_path / "store")
+    with pytest.raises(BadInputError, match="reference.txt: the reference transcript is 1024 KiB"):
+        asyncio.run(jobs.submit(None, store, SAMPLE, job, reference=big))  # type: ignore[arg-type]
+    assert not any((tmp_path / "store").rglob("*input")), "the input was uploaded anyway"

@@ -93,6 +93,7 @@ def test_an_output_removed_from_the_store_is_one_line_saying_what_to_do(tmp_path
 
     store = LocalStore(tmp_path / "store")
     key = keys.output_key(JOB, "mp4", "en", "es", run="run-1")
-    with pytest.raises(BadInputError, match=r"is missing from the store: .* \(`starter translate`\)"), \
+    missing = r"is missing from the store: .* \(`starter translate`\)"
+    with pytest.raises(BadInputError, match=missing), \
             outputs._reading(store, key, tmp_path / "scratch"):
         pass
