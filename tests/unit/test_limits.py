@@ -99,6 +99,6 @@ def test_a_reference_is_capped_and_part_of_the_job_id(tmp_path: Path) -> None:
     big = tmp_path / "reference.txt"
     big.write_bytes(b"word " * (1024 * 1024 // 5 + 1))
     store = LocalStore(tmp_path / "store")
-    with pytest.raises(BadInputError, match=r"reference\.txt: the reference transcript is 1024 KiB"):
+    with pytest.raises(BadInputError, match=r"reference\.txt: the reference transcript is 1024"):
         asyncio.run(jobs.submit(None, store, SAMPLE, job, reference=big))  # type: ignore[arg-type]
     assert not any((tmp_path / "store").rglob("*input")), "the input was uploaded anyway"
