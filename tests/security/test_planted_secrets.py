@@ -20,6 +20,10 @@ pytestmark = pytest.mark.slow
 KEY = "PLANTED-KEY-7d1f0c9a"
 
 
+def _logs(root: Path) -> dict[str, str]:
+    return {p.name: p.read_text(errors="replace") for p in root.glob("*.log")}
+
+
 async def test_a_planted_key_is_nowhere_to_be_found(tmp_path: Path) -> None:
     libre = LibreServer()
     libre.fail(times=-1, status=403)  # "Unauthorized access with the api key ..." each time
@@ -41,16 +45,17 @@ async def test_a_planted_key_is_nowhere_to_be_found(tmp_path: Path) -> None:
         cli = (stdout + stderr).decode()
         assert proc.returncode == 0, cli
         assert libre.requests > 0, "the provider was never asked: nothing was planted"
-        report_text = (tmp_path / "out" / "planted.es.report.json").read_text()
+        report_text = await asyncio.to_thread(
+            (tmp_path / "out" / "planted.es.report.json").read_text)
         report = json.loads(report_text)
         assert "Authoriz" in report["segments"][0]["translation_fallback"], "no refusal seen"
         client = await stack.client()
         histories = [(await client.get_workflow_handle(w.id).fetch_history()).to_json()
                      async for w in client.list_workflows()]
-        logs = {p.name: p.read_text(errors="replace") for p in tmp_path.glob("*.log")}
     finally:
         await stack.close()
         libre.close()
+    logs = await asyncio.to_thread(_logs, tmp_path)
     places = {"CLI output": cli, "report": report_text, "history": "\n".join(histories), **logs}
     assert histories and {"cpu.log", "gpu.log"} <= set(logs)
     leaks = [where for where, text in places.items() if KEY in text]
