@@ -29,8 +29,10 @@ def translate_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except DubError as exc:
+            # Not `from exc`: the cause chain goes into the history and the SDK's log line,
+            # and a provider's exception may carry its API key; the message is redacted.
             raise ApplicationError(exc.message, type=exc.type,
-                                   non_retryable=not exc.retryable) from exc
+                                   non_retryable=not exc.retryable) from None
         except OSError as exc:  # the worker's own writes: its scratch space is full, say
             refused = refused_write(f"scratch space {Path(exc.filename or '.').parent}",
                                     f"writing {Path(exc.filename or '?').name}", exc)

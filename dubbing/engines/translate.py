@@ -89,13 +89,13 @@ def _provider_client(provider: str, source: str, target: str, settings: Settings
         return cls(**kwargs)
     except ApiKeyException as exc:
         raise ConfigurationError(
-            f"{provider} needs an API key: set DUB_TRANSLATOR_API_KEY") from exc
+            f"{provider} needs an API key: set DUB_TRANSLATOR_API_KEY") from None
     except requests.RequestException as exc:
         raise TranslationError(f"{provider} is unreachable: "
-                               f"{_short(exc, _secrets(settings))}") from exc
+                               f"{_short(exc, _secrets(settings))}") from None
     except Exception as exc:
         raise UnsupportedLanguageError(f"{provider} cannot translate {source}->{target}: "
-                                       f"{redact(str(exc), _secrets(settings))}") from exc
+                                       f"{redact(str(exc), _secrets(settings))}") from None
 
 
 def _is_auth_failure(exc: BaseException) -> bool:
@@ -129,11 +129,13 @@ class DeepTranslator:
             with self._breaker.calling():
                 out = self._impl.translate_batch(texts)
         except pybreaker.CircuitBreakerError as exc:
-            raise self._breaker_error(exc) from exc
+            raise self._breaker_error(exc) from None
         except Exception as exc:
-            raise ProviderError(f"{self.name} translation failed: {self._hide(exc)}",
+            refused = _is_auth_failure(exc)
+            check = "; check DUB_TRANSLATOR_API_KEY (the provider refused it)" if refused else ""
+            raise ProviderError(f"{self.name} translation failed: {self._hide(exc)}{check}",
                                 f"{self.name} failed: {_short(exc, self._secrets)}",
-                                refused=_is_auth_failure(exc)) from exc
+                                refused=refused) from None
         self.unknown_words = [[] for _ in texts]
         return [str(t or "") for t in out]
 

@@ -70,26 +70,23 @@ def _run(args: list[str], input_text: str | None, timeout: float | None, beat: B
          what: str) -> subprocess.CompletedProcess[str]:
     # Output goes to files, not pipes, so a chatty tool can never block on a full pipe; the
     # files are unlinked at once, so nothing of them outlives this process.
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE if input_text is not None
+    # Input comes from a file too: writing a large input into a pipe would block the wait
+    # loop, and with it the heartbeats, until the tool had read it all.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryFile("w+") as feed:
+        if input_text is not None:
+            feed.write(input_text)
+            feed.flush()
+            feed.seek(0)
+        proc = subprocess.Popen(args, stdin=feed if input_text is not None
                                 else subprocess.DEVNULL, stdout=out, stderr=err, text=True,
                                 process_group=0, preexec_fn=_die_with(os.getpid()))
         try:
-            if input_text is not None:
-                _feed(proc, input_text)
             _wait(proc, timeout, beat, what)
         finally:
             if proc.poll() is None:
                 _kill_group(proc)
         return subprocess.CompletedProcess(args, proc.returncode, _read(out), _read(err))
-
-
-def _feed(proc: subprocess.Popen[str], text: str) -> None:
-    assert proc.stdin is not None
-    with suppress(BrokenPipeError):  # a tool that exits early says why on stderr
-        proc.stdin.write(text)
-    with suppress(BrokenPipeError):
-        proc.stdin.close()
 
 
 def _wait(proc: subprocess.Popen[str], timeout: float | None, beat: Beat | None,

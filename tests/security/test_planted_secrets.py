@@ -24,11 +24,14 @@ def _logs(root: Path) -> dict[str, str]:
     return {p.name: p.read_text(errors="replace") for p in root.glob("*.log")}
 
 
-async def test_a_planted_key_is_nowhere_to_be_found(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fallback", ["apertium", "none"])
+async def test_a_planted_key_is_nowhere_to_be_found(tmp_path: Path, fallback: str) -> None:
+    """With Apertium standing in the job completes and the report says why; without a
+    fallback the job fails with TranslationAuth, its error chain in the history and the log."""
     libre = LibreServer()
     libre.fail(times=-1, status=403)  # "Unauthorized access with the api key ..." each time
     secrets = {"DUB_TRANSLATOR_API_KEY": KEY, "DUB_TRANSLATOR_URL": libre.url.rstrip("/"),
-               "DUB_TRANSLATOR_FALLBACK": "apertium"}
+               "DUB_TRANSLATOR_FALLBACK": fallback}
     stack = Stack(tmp_path)
     try:
         await stack.start_server()
@@ -43,12 +46,16 @@ async def test_a_planted_key_is_nowhere_to_be_found(tmp_path: Path) -> None:
             stderr=asyncio.subprocess.PIPE)
         stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=300)
         cli = (stdout + stderr).decode()
-        assert proc.returncode == 0, cli
         assert libre.requests > 0, "the provider was never asked: nothing was planted"
-        report_text = await asyncio.to_thread(
-            (tmp_path / "out" / "planted.es.report.json").read_text)
-        report = json.loads(report_text)
-        assert "Authoriz" in report["segments"][0]["translation_fallback"], "no refusal seen"
+        if fallback == "none":
+            assert proc.returncode == 1 and "DUB_TRANSLATOR_API_KEY" in cli, cli
+            report_text = ""
+        else:
+            assert proc.returncode == 0, cli
+            report_text = await asyncio.to_thread(
+                (tmp_path / "out" / "planted.es.report.json").read_text)
+            report = json.loads(report_text)
+            assert "Authoriz" in report["segments"][0]["translation_fallback"], "no refusal"
         client = await stack.client()
         histories = [(await client.get_workflow_handle(w.id).fetch_history()).to_json()
                      async for w in client.list_workflows()]
