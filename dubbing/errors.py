@@ -24,6 +24,11 @@ class BadInputError(DubError):
     retryable = False
 
 
+class InvalidNameError(BadInputError, ValueError):
+    """A job id, run id, language code or storage key the service cannot use: bad input,
+    never retried (and still a ValueError for callers that check names themselves)."""
+
+
 class UnsupportedLanguageError(DubError):
     type = "UnsupportedLanguage"
     retryable = False

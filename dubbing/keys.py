@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from dubbing.errors import InvalidNameError
+
 _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 _RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
@@ -11,7 +13,8 @@ _RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 def _job(job_id: str) -> str:
     if not _JOB_ID.fullmatch(job_id):
-        raise ValueError(f"job id {job_id!r} is not usable as a storage prefix")
+        raise InvalidNameError(f"job id {job_id!r} is not usable as a storage prefix: use "
+                               "letters, digits, dots, hyphens and underscores (at most 128)")
     return f"jobs/{job_id}"
 
 
@@ -21,13 +24,13 @@ def _run(job_id: str, run: str) -> str:
     if not run:
         return _job(job_id)
     if not _RUN.fullmatch(run):
-        raise ValueError(f"run id {run!r} is not usable as a storage prefix")
+        raise InvalidNameError(f"run id {run!r} is not usable as a storage prefix")
     return f"{_job(job_id)}/runs/{run}"
 
 
 def _lang(lang: str) -> str:
     if not _LANG.fullmatch(lang):
-        raise ValueError(f"language code {lang!r} is not valid")
+        raise InvalidNameError(f"language code {lang!r} is not valid")
     return lang
 
 

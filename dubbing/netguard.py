@@ -46,7 +46,13 @@ def _addresses(host: str, port: int, what: str, shown: str) -> list[str]:
 
 def _internal(text: str) -> bool:
     address = ipaddress.ip_address(text.split("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return (address.is_loopback or address.is_private or address.is_link_local
-            or address.is_multicast or address.is_reserved or address.is_unspecified)
+    if isinstance(address, ipaddress.IPv6Address):
+        # IPv4 inside IPv6 (mapped, 6to4, Teredo) is judged as the IPv4 address it carries.
+        inner = address.ipv4_mapped or address.sixtofour or (
+            address.teredo[1] if address.teredo else None)
+        if inner is not None:
+            return _internal(str(inner))
+    # Anything not globally reachable: loopback, private, link-local, shared (100.64/10, where
+    # some clouds keep their metadata service), multicast, reserved, documentation ranges.
+    return (not address.is_global or address.is_loopback or address.is_multicast
+            or address.is_reserved or address.is_unspecified)

@@ -87,7 +87,7 @@ def _provider_client(provider: str, source: str, target: str, settings: Settings
         kwargs["custom_url"] = url.rstrip("/") + "/"  # deep-translator appends "translate"
     try:
         return cls(**kwargs)
-    except ApiKeyException as exc:
+    except ApiKeyException:
         raise ConfigurationError(
             f"{provider} needs an API key: set DUB_TRANSLATOR_API_KEY") from None
     except requests.RequestException as exc:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dubbing.errors import ConfigurationError, StorageError
+from dubbing.errors import ConfigurationError, InvalidNameError, StorageError
 
 if TYPE_CHECKING:
     from dubbing.settings import Settings
@@ -23,7 +23,7 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 def check_key(key: str) -> str:
     """Keys are built by the service, never taken raw from a user; refuse anything odd."""
     if not _KEY.fullmatch(key) or ".." in key.split("/") or "//" in key or len(key) > 512:
-        raise ValueError(f"invalid storage key {key!r}")
+        raise InvalidNameError(f"invalid storage key {key!r}")
     return key
 
 

@@ -24,6 +24,10 @@ INSIDE = [
     "http://10.0.0.8/hook", "http://192.168.1.20/hook", "http://172.16.0.1/hook",
     "http://169.254.169.254/latest/meta-data",  # cloud metadata, link-local
     "http://0.0.0.0/hook", "http://224.0.0.1/hook", "http://[fe80::1]/hook",
+    "http://100.100.100.200/latest/meta-data",  # shared address space, a cloud's metadata
+    "http://[2002:7f00:1::]/hook",  # 6to4 carrying 127.0.0.1
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo carrying 127.0.0.1
+    "http://[fc00::1]/hook", "http://192.0.2.10/hook",  # unique local; documentation
 ]
 NOT_HTTP = ["file:///etc/passwd", "gopher://example.com/", "ftp://example.com/hook",
             "example.com/hook", "http://"]

@@ -97,3 +97,18 @@ def test_an_output_removed_from_the_store_is_one_line_saying_what_to_do(tmp_path
     with pytest.raises(BadInputError, match=missing), \
             outputs._reading(store, key, tmp_path / "scratch"):
         pass
+
+
+def test_a_job_id_that_cannot_be_a_prefix_is_bad_input_never_retried() -> None:
+    from temporalio.exceptions import ApplicationError
+
+    from activities.base import translate_errors
+
+    @translate_errors
+    def step() -> str:
+        return keys.audio_key("talk 1", run="run-1")
+
+    with pytest.raises(ApplicationError) as info:
+        step()
+    assert info.value.type == "BadInput" and info.value.non_retryable
+    assert "job id 'talk 1' is not usable as a storage prefix" in info.value.message
