@@ -17,7 +17,6 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from dubbing.contract import DubResult
 from dubbing.errors import BadInputError
 from dubbing.settings import Settings
 from dubclient import DubClient
@@ -56,10 +55,10 @@ def result(job_id: str, out_dir: OutDir = Path("out"), urls: Urls = False, force
     async def main() -> int:
         settings = Settings()
         client = await client_for(settings)
-        handle = client.get_workflow_handle(job_id, result_type=DubResult)
+        # The last completed run's outputs, even when a later run of the id failed.
         done = await outcome(job_id, patiently(
-            client, handle.result, then=f"; run 'starter result {job_id}' again once "
-            "Temporal is back"))
+            client, lambda: DubClient(client).result(job_id),
+            then=f"; run 'starter result {job_id}' again once Temporal is back"))
         if not urls:
             return await deliver(done, out_dir, settings, None, as_json, force)
         lifetime = timedelta(hours=settings.presign_hours)

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
@@ -22,6 +23,7 @@ from dubbing.limits import check_media, check_reference
 from dubbing.media.probe import probe
 from dubbing.settings import Settings
 from dubbing.storage import Store
+from dubclient.client import DubClient
 from starter.reconnect import patiently
 from workflows.attributes import start_options
 
@@ -71,6 +73,9 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
         check_reference(size, reference.name)
         ref_digest = await asyncio.to_thread(file_digest, reference)
     job_id = job_id_for(source.stem, digest, job, ref_digest)
+    done = await patiently(client, lambda: completed_before(client, store, job_id))
+    if done is not None:
+        return done  # dubbed before: attach to it instead of dubbing again
     key = keys.input_key(job_id)
     job = job.model_copy(update={"input_key": key})
     if not await asyncio.to_thread(store.exists, key):
@@ -82,11 +87,11 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
         return await patiently(client, lambda: client.start_workflow(
             WORKFLOW_NAME, job, id=job_id, **start_options(job, seconds)))
     except WorkflowAlreadyStartedError:
-        # Finished successfully before: attach to that run instead of dubbing again, unless
-        # its outputs were removed from the store since; then dub it anew.
-        done = client.get_workflow_handle(job_id, result_type=DubResult)
-        if not await outputs_gone(store, await done.result()):
-            return done
+        # Completed (just now, or with outputs since removed from the store): attach, or dub
+        # it anew when its outputs are gone.
+        latest = client.get_workflow_handle(job_id, result_type=DubResult)
+        if not await outputs_gone(store, await latest.result()):
+            return latest
         anew = {**start_options(job, seconds),
                 "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE}
         return await patiently(client, lambda: client.start_workflow(
@@ -94,7 +99,17 @@ async def submit(client: Client, store: Store, source: Path, job: DubJob,
 
 
 async def outputs_gone(store: Store, result: DubResult) -> bool:
-    """Whether none of a completed job's outputs is in the store any more."""
+    """Whether any of a completed job's outputs is missing from the store."""
     found = [k for o in result.outputs for k in o.keys.values()]
-    return bool(found) and not any(await asyncio.gather(
+    return not all(await asyncio.gather(
         *(asyncio.to_thread(store.exists, key) for key in found)))
+
+
+async def completed_before(client: Client, store: Store,
+                           job_id: str) -> WorkflowHandle[Any, DubResult] | None:
+    """The job's last completed run while its outputs are all stored, even when a later run
+    of the id failed or was refused (a start by hand, say)."""
+    completed = await DubClient(client).last_completed(job_id)
+    if completed is None or await outputs_gone(store, await completed.result()):
+        return None
+    return completed

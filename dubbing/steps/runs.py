@@ -19,12 +19,13 @@ class CompletedRun(Model):
 
 
 def completed_run(store: Store, job_id: str) -> CompletedRun | None:
-    """The run whose outputs are the job's, while at least one of them is still stored."""
+    """The run whose outputs are the job's, while all of them are still stored (a job whose
+    outputs were removed, even in part, may be dubbed again)."""
     key = keys.completed_key(job_id)
     if not store.exists(key):
         return None
     done = CompletedRun.model_validate(store.get_json(key))
-    if done.outputs and not any(store.exists(k) for k in done.outputs):
+    if not all(store.exists(k) for k in done.outputs):
         return None
     return done
 

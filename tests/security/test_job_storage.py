@@ -65,8 +65,11 @@ async def test_a_second_start_on_a_completed_job_is_refused_and_changes_nothing(
     cause = await _hostile_start(env, job_id, other)
     assert cause.type == "BadInput" and f"job {job_id} has already completed" in cause.message
     assert _digests(job_root) == before, "the refused run changed the completed job's files"
-    # The client still answers with the completed run's outputs, and a redub still works.
+    # The client still answers with the completed run's outputs, a resubmission attaches to
+    # that run (not to the refused one), and a redub still works.
     assert await dub.result(job_id) == completed
+    attached = await jobs.completed_before(env.client, open_store(workers.store), job_id)
+    assert attached is not None and await attached.result() == completed
     redubbed = await dub.redub(job_id, RedubRequest(index=0, text="Hola de nuevo.",
                                                     target_lang="es"))
     assert redubbed.output is not None and redubbed.output.summary.revision == 1
