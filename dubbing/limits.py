@@ -4,6 +4,7 @@ line that says which value is too big and what the limit is."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from dubbing.contract import DubJob
@@ -14,6 +15,8 @@ from dubbing.stages import MediaInfo
 MAX_TARGET_LANGS = 8
 MAX_GLOSSARY_TERMS = 2000
 MAX_GLOSSARY_BYTES = 256 * 1024
+MAX_GLOSSARY_VALUE = 200
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 MAX_INPUT_NAME = 200
 MAX_REFERENCE_BYTES = 1024 * 1024
 
@@ -25,10 +28,19 @@ def check_limits(job: DubJob) -> None:
                             f"{MAX_TARGET_LANGS} per job")
     if len(set(job.target_langs)) != len(job.target_langs):
         raise BadInputError(f"a target language is listed twice ({', '.join(job.target_langs)})")
+    for lang in (job.source_lang, *job.target_langs):
+        if not LANGUAGE_CODE.fullmatch(lang):
+            raise BadInputError(f"{lang[:40]!r} is not a language code (ISO 639-1 or -3, "
+                                "such as es or spa, optionally with a region: pt-BR)")
     check_input_name(job.input_name)
     if len(job.glossary) > MAX_GLOSSARY_TERMS:
         raise BadInputError(f"the glossary has {len(job.glossary)} terms; at most "
                             f"{MAX_GLOSSARY_TERMS}")
+    longest = max((len(v) for v in job.glossary.values()), default=0)
+    if longest > MAX_GLOSSARY_VALUE:
+        raise BadInputError(f"a glossary translation is {longest} characters long; at most "
+                            f"{MAX_GLOSSARY_VALUE} (each is put in place of its term on every "
+                            "line)")
     size = sum(len(k.encode()) + len(v.encode()) for k, v in job.glossary.items())
     if size > MAX_GLOSSARY_BYTES:
         raise BadInputError(f"the glossary holds {size // 1024} KiB of text; at most "

@@ -41,8 +41,8 @@ def plain(text: str) -> str:
 def summary(job: DubJob, seconds: float | None = None) -> str:
     """The one line the Web UI shows for the job: "dub talk.mp4 en->es, 6:12"."""
     length = f", {int(seconds) // 60}:{int(seconds) % 60:02d}" if seconds else ""
-    return (f"dub {plain(job.input_name)} {job.source_lang}->{','.join(job.target_langs)}"
-            f"{length}")
+    langs = f"{job.source_lang}->{','.join(job.target_langs)}"
+    return f"dub {plain(job.input_name)} {plain(langs)}{length}"
 
 
 def details(job: DubJob) -> str:

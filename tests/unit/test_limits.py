@@ -43,7 +43,7 @@ def probe(tmp_path: Path, dub: DubJob, settings: Settings | None = None) -> None
     ({"input_name": "x" * 250 + ".mp4"}, "254 characters long; at most 200"),
     ({"input_name": "talk\x00.mp4"}, "control characters"),
     ({"glossary": {f"term{i}": "t" for i in range(2500)}}, "2500 terms; at most 2000"),
-    ({"glossary": {"big": "x" * 400_000}}, "KiB of text; at most 256 KiB"),
+    ({"glossary": {f"big{i}": "x" * 200 for i in range(1500)}}, "KiB of text; at most 256 KiB"),
 ])
 def test_oversize_values_are_refused_by_the_first_activity(
         tmp_path: Path, changes: dict[str, object], message: str) -> None:
@@ -102,3 +102,16 @@ def test_a_reference_is_capped_and_part_of_the_job_id(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match=r"reference\.txt: the reference transcript is 1024"):
         asyncio.run(jobs.submit(None, store, SAMPLE, job, reference=big))  # type: ignore[arg-type]
     assert not any((tmp_path / "store").rglob("*input")), "the input was uploaded anyway"
+
+
+@pytest.mark.parametrize(("changes", "problem"), [
+    ({"target_langs": ("[click](https://evil.example/x)",)}, "is not a language code"),
+    ({"source_lang": "en\nfr"}, "is not a language code"),
+    ({"glossary": {"the": "x" * 201}}, "a glossary translation is 201 characters long"),
+])
+def test_language_codes_and_glossary_values_are_checked(changes: dict, problem: str) -> None:
+    with pytest.raises(Exit) as refused:
+        build_job(changes.get("source_lang", "en"), ",".join(changes.get("target_langs", ["es"])),
+                  "apertium", "auto", "tiny.en", "talk.mp4",
+                  **{k: v for k, v in changes.items() if k == "glossary"})
+    assert refused.value.code == 2 and problem in (refused.value.message or "")
