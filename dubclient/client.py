@@ -45,6 +45,7 @@ from dubbing.contract import (
     RedubRequest,
     webhook_workflow_id,
 )
+from dubbing.limits import check_limits
 from workflows.attributes import start_options
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,255}")
@@ -111,6 +112,7 @@ class DubClient:
 
         `priority` ("high", "normal", "low") overrides `job.priority`.
         """
+        check_limits(job)  # BadInputError: the same one-line refusals as the starter's
         if priority is not None:
             if priority not in PRIORITIES:
                 raise ValueError(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")

@@ -22,6 +22,8 @@ from dubbing.contract import (
     BatchProgress,
     DubJob,
 )
+from dubbing.errors import BadInputError
+from dubbing.limits import check_input_name
 from dubbing.storage import Store
 from starter.jobs import file_digest, job_id_for
 
@@ -48,10 +50,21 @@ def collect(source: Path) -> list[Path]:
     return paths
 
 
+MAX_BATCH_ITEMS = 1000
+
+
 def problems(paths: Sequence[Path]) -> list[str]:
-    """One line per input that cannot be submitted (missing, not a file, empty)."""
+    """One line per input that cannot be submitted (missing, not a file, empty, a name over
+    the limits), or one for a batch over MAX_BATCH_ITEMS inputs."""
+    if len(paths) > MAX_BATCH_ITEMS:
+        return [f"{len(paths)} inputs; a batch takes at most {MAX_BATCH_ITEMS}: split the list"]
     found = []
     for path in paths:
+        try:
+            check_input_name(path.name)
+        except BadInputError as exc:
+            found.append(f"{path}: {exc.message}")
+            continue
         if not path.exists():
             found.append(f"{path}: no such file")
         elif not path.is_file():

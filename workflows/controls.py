@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.progress import Tracker
 
 MAX_QUEUED_REDUBS = 200  # a flood of redubs must not grow a run's history without bound
+MAX_REASON = 500  # characters of a cancel reason kept
 
 
 class JobControls:
@@ -46,7 +47,7 @@ class JobControls:
         """For services that can only signal: turn the signal into a real cancellation."""
         if self.cancel_reason is not None:
             return
-        self.cancel_reason = request.reason
+        self.cancel_reason = request.reason[:MAX_REASON]  # a signal cannot be refused
         self.tracker.state = JobState.CANCELLING
         await r.run(r.request_cancellation,
                     CancelJob(workflow_id=self.job_id, reason=request.reason),

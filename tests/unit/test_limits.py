@@ -115,3 +115,18 @@ def test_language_codes_and_glossary_values_are_checked(changes: dict, problem: 
                   "apertium", "auto", "tiny.en", "talk.mp4",
                   **{k: v for k, v in changes.items() if k == "glossary"})
     assert refused.value.code == 2 and problem in (refused.value.message or "")
+
+
+def test_the_typed_client_and_the_batch_check_at_submit_too(tmp_path: Path) -> None:
+    from dubclient.client import DubClient
+    from starter.batch import MAX_BATCH_ITEMS, problems
+
+    many = DubJob(input_key="pending", input_name="talk.mp4",
+                  target_langs=tuple(f"x{c}" for c in "abcdefghij"))
+    with pytest.raises(BadInputError, match="10 target languages; at most 8"):
+        asyncio.run(DubClient(None).start(many, "job-1"))  # type: ignore[arg-type]
+    named = tmp_path / ("n" * 210 + ".mp4")
+    named.write_bytes(b"x")
+    assert problems([named]) == [f"{named}: the input name is 214 characters long; at most "
+                                 "200 (rename the file)"]
+    assert problems([named] * (MAX_BATCH_ITEMS + 1))[0].endswith("split the list")
