@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from temporalio.service import RPCError, RPCStatusCode
 
 from dubbing.errors import StorageError
+from dubbing.redact import redact as hide
 from dubbing.settings import Settings
 
 # What a server that is down, restarting or out of reach answers (or the client says for it).
@@ -16,7 +17,6 @@ _UNREACHABLE = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCE
 _TRANSPORT = re.compile(r"transport|connect|connection|broken pipe|h2 protocol|reset",
                         re.IGNORECASE)
 _OS_MESSAGE = re.compile(r'message: "([^"]+)"')
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -44,13 +44,9 @@ def bare_endpoint(endpoint: str) -> str:
 
 def redact(text: str, settings: Settings) -> str:
     """The text without any credential the settings hold, nor `user:password@` in URLs."""
-    text = _USERINFO.sub(r"\g<scheme>***@", text)
-    secrets = (settings.s3_access_key, settings.s3_secret_key, settings.temporal_api_key,
-               settings.translator_api_key, settings.webhook_secret)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+    return hide(text, (settings.s3_access_key, settings.s3_secret_key,
+                       settings.temporal_api_key, settings.translator_api_key,
+                       settings.webhook_secret))
 
 
 def store_location(settings: Settings) -> str:
