@@ -17,6 +17,7 @@ DubSourceLang=Keyword
 DubTargetLangs=KeywordList
 DubMediaSeconds=Double
 DubInputName=Keyword
+DubTenant=Keyword
 "
 
 log() { printf '%s\n' "$*"; }

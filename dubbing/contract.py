@@ -38,9 +38,10 @@ SA_SOURCE_LANG = "DubSourceLang"  # Keyword
 SA_TARGET_LANGS = "DubTargetLangs"  # KeywordList
 SA_MEDIA_SECONDS = "DubMediaSeconds"  # Double
 SA_INPUT_NAME = "DubInputName"  # Keyword
+SA_TENANT = "DubTenant"  # Keyword: the HTTP API's tenant that submitted the job
 SEARCH_ATTRIBUTES = {SA_STAGE: "Keyword", SA_SOURCE_LANG: "Keyword",
                      SA_TARGET_LANGS: "KeywordList", SA_MEDIA_SECONDS: "Double",
-                     SA_INPUT_NAME: "Keyword"}
+                     SA_INPUT_NAME: "Keyword", SA_TENANT: "Keyword"}
 
 PRIORITIES = {"high": 1, "normal": 3, "low": 5}  # Temporal priority keys: lower runs first
 

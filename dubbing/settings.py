@@ -71,6 +71,22 @@ class Settings(BaseSettings):
     ssl_cert_file: str | None = Field(
         default=None, validation_alias=AliasChoices("SSL_CERT_FILE", "DUB_SSL_CERT_FILE"),
         description="CA bundle for HTTPS to the S3 endpoint (default: certifi's)")
+    api_host: str = Field(default="127.0.0.1", description="address the HTTP API listens on")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="port of the HTTP API")
+    api_keys: str | None = Field(
+        default=None, description="the API's keys as 'tenant:sha256-hex' pairs, comma "
+        "separated (unset: only requests from this machine, as tenant 'local')")
+    api_signing_key: str | None = Field(
+        default=None, description="signs the API's download links; set the same value on "
+        "every API replica (unset: a random key per process)")
+    api_max_upload_mb: float = Field(default=4096.0, gt=0,
+                                     description="largest upload or source_url accepted (MiB)")
+    api_events_interval: float = Field(
+        default=1.0, ge=0.2, description="seconds between progress queries of a watched job "
+        "(one per job and API process, however many clients watch)")
+    health_port: int | None = Field(
+        default=None, ge=0, le=65535, description="worker liveness/readiness probe port "
+        "(HTTP /healthz and /readyz; unset: no probe)")
     otlp_endpoint: str = Field(
         default="http://127.0.0.1:4318",
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "DUB_OTLP_ENDPOINT"))

@@ -31,7 +31,7 @@ wait_for_server() {
 register_search_attributes() {  # also for a database made before they existed
   local pair
   for pair in DubStage=Keyword DubSourceLang=Keyword DubTargetLangs=KeywordList \
-              DubMediaSeconds=Double DubInputName=Keyword; do
+              DubMediaSeconds=Double DubInputName=Keyword DubTenant=Keyword; do
     "$BIN/temporal" operator search-attribute create --address 127.0.0.1:7233 \
       --name "${pair%%=*}" --type "${pair#*=}" >/dev/null 2>&1 || true
   done
@@ -42,7 +42,7 @@ up() {
     --db-filename "$STATE/temporal.db" --log-level warn \
     --search-attribute DubStage=Keyword --search-attribute DubSourceLang=Keyword \
     --search-attribute DubTargetLangs=KeywordList --search-attribute DubMediaSeconds=Double \
-    --search-attribute DubInputName=Keyword
+    --search-attribute DubInputName=Keyword --search-attribute DubTenant=Keyword
   wait_for_server
   register_search_attributes
   export HF_HUB_OFFLINE=1 DUB_STORE="${DUB_STORE:-$PWD/$STATE/store}"

@@ -23,6 +23,7 @@ from dubbing.contract import (
     SA_SOURCE_LANG,
     SA_STAGE,
     SA_TARGET_LANGS,
+    SA_TENANT,
     DubJob,
     DubResult,
 )
@@ -56,9 +57,12 @@ def details(job: DubJob) -> str:
                       *(f"| {k} | {plain(str(v))} |" for k, v in rows)])
 
 
-def search_attributes(job: DubJob) -> TypedSearchAttributes:
-    """What a job is filtered by in the Web UI and `starter list`, as it starts."""
-    return TypedSearchAttributes([
+def search_attributes(job: DubJob, tenant: str | None = None) -> TypedSearchAttributes:
+    """What a job is filtered by in the Web UI and `starter list`, as it starts (`tenant`: the
+    HTTP API's tenant that submitted it)."""
+    owner = [] if tenant is None else [
+        SearchAttributePair(SearchAttributeKey.for_keyword(SA_TENANT), tenant)]
+    return TypedSearchAttributes([*owner,
         SearchAttributePair(SearchAttributeKey.for_keyword(SA_STAGE), "queued"),
         SearchAttributePair(SearchAttributeKey.for_keyword(SA_SOURCE_LANG), job.source_lang),
         SearchAttributePair(SearchAttributeKey.for_keyword_list(SA_TARGET_LANGS),
@@ -67,7 +71,8 @@ def search_attributes(job: DubJob) -> TypedSearchAttributes:
     ])
 
 
-def start_options(job: DubJob, seconds: float | None = None) -> dict[str, Any]:
+def start_options(job: DubJob, seconds: float | None = None,
+                  tenant: str | None = None) -> dict[str, Any]:
     """How every client starts a job: id policies, summary and details, search attributes,
     priority. Resubmitting attaches to a running or completed job."""
     return {
@@ -76,7 +81,7 @@ def start_options(job: DubJob, seconds: float | None = None) -> dict[str, Any]:
         "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         "execution_timeout": DEFAULT_EXECUTION_TIMEOUT,
         "static_summary": summary(job, seconds), "static_details": details(job),
-        "search_attributes": search_attributes(job),
+        "search_attributes": search_attributes(job, tenant),
         "priority": Priority(priority_key=PRIORITIES[job.priority]),
         "result_type": DubResult,
     }

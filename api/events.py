@@ -1,0 +1,92 @@
+"""Server-Sent Events of a job's progress. One poller per watched job and API process queries
+the server at a bounded rate and fans the answer out to every client watching that job."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from api.models import Dub
+from dubclient.client import DubClient
+
+ENDED = ("completed", "failed", "cancelled")
+Fetch = Callable[[], Awaitable[Dub]]
+
+
+class _Watch:
+    """The clients of one job and the task that polls it while any are there."""
+
+    def __init__(self) -> None:
+        self.queues: set[asyncio.Queue[Dub | None]] = set()
+        self.last: Dub | None = None
+        self.task: asyncio.Task[None] | None = None
+
+
+class Hub:
+    def __init__(self, dubs: DubClient, interval: float) -> None:
+        self.dubs = dubs
+        self.interval = interval
+        self.watches: dict[str, _Watch] = {}
+        self.queries = 0  # progress fetches made, for the benchmark
+        self.closing = False
+
+    async def _poll(self, job_id: str, watch: _Watch, fetch: Fetch) -> None:
+        try:
+            while watch.queues:
+                self.queries += 1
+                dub = await fetch()
+                if watch.last is None or dub != watch.last:
+                    watch.last = dub
+                    for queue in watch.queues:
+                        queue.put_nowait(dub)
+                if dub.state in ENDED or self.closing:
+                    break
+                await asyncio.sleep(self.interval)
+        finally:
+            for queue in watch.queues:
+                queue.put_nowait(None)
+            self.watches.pop(job_id, None)
+
+    async def follow(self, job_id: str, fetch: Fetch) -> AsyncIterator[Dub]:
+        """Each new state of the job, ending with its final one (or when the API stops)."""
+        watch = self.watches.setdefault(job_id, _Watch())
+        queue: asyncio.Queue[Dub | None] = asyncio.Queue()
+        watch.queues.add(queue)
+        if watch.last is not None:
+            queue.put_nowait(watch.last)
+        if watch.task is None or watch.task.done():
+            watch.task = asyncio.create_task(self._poll(job_id, watch, fetch))
+        try:
+            while (dub := await queue.get()) is not None:
+                yield dub
+        finally:
+            watch.queues.discard(queue)
+
+    async def close(self) -> None:
+        """Stop polling: every stream gets its final event and ends."""
+        self.closing = True
+        tasks = [w.task for w in self.watches.values() if w.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def frame(event: str, dub: Dub) -> str:
+    return f"event: {event}\ndata: {json.dumps(dub.model_dump(mode='json'))}\n\n"
+
+
+async def stream(hub: Hub, job_id: str, fetch: Fetch, first: Dub) -> AsyncIterator[str]:
+    """The SSE body: `progress` events, then one `end` event with the final state."""
+    last = first
+    yield frame("progress", first)
+    if first.state not in ENDED:
+        async for dub in hub.follow(job_id, fetch):
+            if dub != last:
+                last = dub
+                if dub.state not in ENDED:
+                    yield frame("progress", dub)
+    yield frame("end", last)

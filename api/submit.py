@@ -1,0 +1,73 @@
+"""From a received file and settings to a started (or attached) job: the probe and the limits
+first, the idempotency key, then the upload path shared with the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.models import Dub
+from api.problems import Problem
+from api.service import Service
+from api.settings_form import job_from
+from api.uploads import client_name
+from api.views import describe
+from dubbing.errors import DubError
+from dubbing.limits import check_media
+from dubbing.media.probe import probe
+from dubclient import submit as shared
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def idempotency_record(tenant: str, key: str) -> str:
+    if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise Problem(400, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} printable "
+                      "characters", "bad-request")
+    return f"api/idempotency/{tenant}/{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+
+def _probe(path: Path, name: str, svc: Service) -> None:
+    try:
+        info = probe(path, name, audio_track=0)
+    except DubError as exc:
+        raise Problem(422, exc.message, "not-media") from None
+    check_media(info, name, svc.settings)
+
+
+async def _exists(svc: Service, job_id: str) -> bool:
+    try:
+        await svc.dubs.handle(job_id).describe()
+        return True
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+
+
+async def submit(svc: Service, tenant: str, path: Path, filename: str, fields: dict[str, Any],
+                 idempotency_key: str | None) -> tuple[Dub, bool]:
+    """The job's summary, and whether it was created by this request."""
+    name = client_name(filename) or "upload"
+    job = job_from(fields, name, svc.settings)
+    await asyncio.to_thread(_probe, path, name, svc)
+    digest = await asyncio.to_thread(shared.file_digest, path)
+    stem = Path(name).stem
+    job_id = shared.job_id_for(stem, digest, job, None, tenant)
+    record = idempotency_record(tenant, idempotency_key) if idempotency_key else None
+    if record is not None and await asyncio.to_thread(svc.store.exists, record):
+        earlier = (await asyncio.to_thread(svc.store.get_json, record))["job_id"]
+        if earlier != job_id:
+            raise Problem(409, "this Idempotency-Key was used for another input or other "
+                          "settings; use a new key for a new job", "idempotency-conflict")
+    existed = await _exists(svc, job_id)
+    await shared.submit(svc.dubs.client, svc.store, path, job, None, svc.settings,
+                        tenant=tenant, stem=stem, digest=digest)
+    if record is not None:
+        await asyncio.to_thread(svc.store.put_json, record, {"job_id": job_id})
+    _, dub = await describe(svc.dubs, job_id, tenant)
+    return dub, not existed
