@@ -288,7 +288,9 @@ async function redub(index, input, button) {
   try {
     const answer = await DubApi.redub(id, lang, index, text);
     if (current.id !== id) return;
-    $("redub-message").textContent = "Line " + answer.index + ": revision " + answer.revision +
+    const revision = answer.revision === null || answer.revision === undefined
+      ? "" : ": revision " + answer.revision;
+    $("redub-message").textContent = "Line " + answer.index + revision +
       (answer.message ? " — " + answer.message : "");
     const dub = answer.dub || await DubApi.get(id);
     render(dub);
