@@ -33,7 +33,7 @@ WORKDIR /src
 # changes. The packages are empty stand-ins here, replaced by the real ones below.
 COPY pyproject.toml ./
 RUN touch README.md \
- && for p in dubbing workflows activities worker starter; do \
+ && for p in dubbing dubclient workflows activities worker starter api; do \
       mkdir -p "$p" && touch "$p/__init__.py"; \
     done \
  && pip install ${TORCH_INDEX_URL:+--extra-index-url "$TORCH_INDEX_URL"} '.[gpu]' \
@@ -45,10 +45,12 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY starter ./starter
+COPY api ./api
 # The check covers what every GPU worker needs; XTTS (coqui-tts) is only loaded by jobs that
 # ask for the xtts voice, and fails those jobs with a configuration error if it cannot load.
+# It runs outside the source tree, so that only what was installed can be imported.
 RUN pip install --no-deps --force-reinstall . \
- && python -c "import worker.build, faster_whisper, piper"
+ && cd / && python -c "import worker.__main__, faster_whisper, piper"
 
 # --- runtime ----------------------------------------------------------------------------------
 FROM python

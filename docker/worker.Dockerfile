@@ -1,6 +1,7 @@
-# The CPU worker: the workflow, probing, extraction, Apertium translation, fitting, rendering.
+# The CPU worker: the workflow, probing, extraction, Apertium translation, fitting, rendering;
+# the same image runs the HTTP API (`python -m api`).
 # Build from the repository root:  docker build -f docker/worker.Dockerfile -t dubbing-worker-cpu .
-# No GPU extras: `pip install .` only.
+# No speech or GPU extras: `pip install '.[api]'` only.
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
 # --- build: a virtual environment with the project, dependencies in their own layer ----------
@@ -15,10 +16,10 @@ WORKDIR /src
 # empty stand-ins here (and README.md a blank one), replaced by the real ones below.
 COPY pyproject.toml ./
 RUN touch README.md \
- && for p in dubbing workflows activities worker starter; do \
+ && for p in dubbing dubclient workflows activities worker starter api; do \
       mkdir -p "$p" && touch "$p/__init__.py"; \
     done \
- && pip install . \
+ && pip install '.[api]' \
  && rm -rf build ./*.egg-info
 COPY README.md ./
 COPY dubbing ./dubbing
@@ -27,8 +28,10 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY starter ./starter
+COPY api ./api
+# Checked from outside the source tree, so that only what was installed can be imported.
 RUN pip install --no-deps --force-reinstall . \
- && python -c "import worker.build, starter.cli"
+ && cd / && python -c "import worker.__main__, starter.cli, api, fastapi, uvicorn, python_multipart"
 
 # --- runtime -----------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}

@@ -41,7 +41,12 @@ def compose_binary() -> str:
 # The secrets compose requires (docs/production.md); made up for these checks.
 SECRETS = {"POSTGRES_PASSWORD": "pg-test-pass", "MINIO_ROOT_USER": "root-test",
            "MINIO_ROOT_PASSWORD": "minio-test-pass", "DUB_S3_SECRET_KEY": "s3-test-secret",
-           "DUB_WEBHOOK_SECRET": "webhook-test-secret"}
+           "DUB_WEBHOOK_SECRET": "webhook-test-secret", "DUB_API_KEYS": "acme:" + "ab" * 32,
+           "DUB_API_SIGNING_KEY": "signing-test-key"}
+API_SECRETS = ("DUB_API_KEYS", "DUB_API_SIGNING_KEY")
+# What each service's healthcheck asks for, and the variable that holds the port.
+PROBES = {"worker-cpu": ("/readyz", "DUB_HEALTH_PORT"),
+          "worker-gpu": ("/readyz", "DUB_HEALTH_PORT"), "api": ("/healthz", "DUB_API_PORT")}
 
 
 def compose(*args: str, secrets: dict[str, str] = SECRETS) -> subprocess.CompletedProcess[str]:
@@ -52,6 +57,12 @@ def compose(*args: str, secrets: dict[str, str] = SECRETS) -> subprocess.Complet
     )
 
 
+def written() -> dict[str, dict[str, Any]]:
+    """The services as the file spells them: merged, not interpolated."""
+    yaml = pytest.importorskip("yaml")
+    return yaml.safe_load(COMPOSE.read_text())["services"]
+
+
 @cache
 def services() -> dict[str, dict[str, Any]]:
     """The services as compose resolves them (merged and interpolated), else as written."""
@@ -60,7 +71,7 @@ def services() -> dict[str, dict[str, Any]]:
         result = compose("config")
         assert result.returncode == 0, result.stderr
         return yaml.safe_load(result.stdout)["services"]
-    return yaml.safe_load(COMPOSE.read_text())["services"]
+    return written()
 
 
 def seconds(duration: str) -> float:
@@ -203,3 +214,56 @@ def test_dockerfiles_copy_every_package_and_run_unprivileged(dockerfile: str) ->
     assert users and users[-1] not in ("root", "0"), f"{dockerfile} runs as root"
     assert re.search(r"^STOPSIGNAL SIGTERM$", text, re.MULTILINE)
     assert "PYTHONUNBUFFERED=1" in text
+
+
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_every_worker_and_the_api_have_a_healthcheck(name: str) -> None:
+    check = services()[name].get("healthcheck")
+    assert check and not check.get("disable"), f"{name} has no healthcheck"
+    path, variable = PROBES[name]
+    test = check["test"]
+    assert test[:3] == ["CMD", "python", "-c"] and path in test[3], test
+    assert int(services()[name]["environment"][variable]) > 0
+    assert seconds(check["timeout"]) < seconds(check["interval"])
+    assert int(check["retries"]) >= 2
+    if name == "worker-gpu":  # ready only once the speech model is on the GPU
+        cpu = services()["worker-cpu"]["healthcheck"]["start_period"]
+        assert seconds(check["start_period"]) > seconds(cpu)
+
+
+def test_the_api_runs_the_cpu_image_against_the_same_services() -> None:
+    api, cpu = services()["api"], services()["worker-cpu"]
+    assert api["command"] == ["python", "-m", "api"]
+    assert api["image"] == cpu["image"]
+    assert api["build"]["dockerfile"] == DOCKERFILES["worker-cpu"]
+    for setup in ("temporal-setup", "minio-setup"):
+        assert api["depends_on"][setup]["condition"] == "service_completed_successfully"
+    assert api["depends_on"]["temporal"]["condition"] == "service_healthy"
+    shared = [k for k in cpu["environment"]
+              if k.startswith(("TEMPORAL_", "DUB_STORE", "DUB_S3_"))]
+    assert {"TEMPORAL_ADDRESS", "DUB_STORE", "DUB_S3_SECRET_KEY"} <= set(shared)
+    assert {k: api["environment"].get(k) for k in shared} == {
+        k: cpu["environment"][k] for k in shared}
+    # The workers' own secrets stay with the workers.
+    assert not {"DUB_WEBHOOK_SECRET", "DUB_TRANSLATOR_API_KEY"} & set(api["environment"])
+    env = api["environment"]
+    assert env["DUB_API_HOST"] == "0.0.0.0"
+    ports = " ".join(str(p if isinstance(p, str) else p.get("target")) for p in api["ports"])
+    assert re.search(rf"(^|:){env['DUB_API_PORT']}(/tcp)?( |$)", ports), api["ports"]
+
+
+@pytest.mark.parametrize("variable", API_SECRETS)
+def test_the_api_secrets_are_required_not_defaulted(variable: str) -> None:
+    value = written()["api"]["environment"][variable]
+    assert re.fullmatch(rf"\$\{{{variable}:\?[^}}]*\.env[^}}]*\}}", value), value
+
+
+def test_the_cpu_image_installs_the_api_extra() -> None:
+    text = (ROOT / DOCKERFILES["worker-cpu"]).read_text()
+    extras = {e.strip() for group in re.findall(r"pip install[^\n]*'\.\[([^\]]*)\]'", text)
+              for e in group.split(",")}
+    assert "api" in extras, f"{DOCKERFILES['worker-cpu']} installs extras {extras}"
+    # pip only warns about an extra the project does not declare.
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert extras <= set(declared), f"undeclared extras: {extras - set(declared)}"
