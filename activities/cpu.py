@@ -10,6 +10,7 @@ from dubbing.contract import OutputSet
 from dubbing.stages import (
     CleanupInput,
     ExtractInput,
+    FetchInput,
     FitInput,
     ManifestRef,
     MediaInfo,
@@ -22,10 +23,16 @@ from dubbing.stages import (
     TranslateInput,
     Window,
 )
-from dubbing.steps import fit, ingest, redub, render, runs, translate
+from dubbing.steps import fetch, fit, ingest, redub, render, runs, translate
 
 
 class CpuActivities(ActivityBase):
+    @activity.defn(name="fetch_source")
+    @translate_errors
+    def fetch_source(self, inp: FetchInput) -> int:
+        with self.scratch() as tmp:
+            return fetch.fetch_source(self.store, tmp, inp, self.settings, heartbeat)
+
     @activity.defn(name="probe_media")
     @translate_errors
     def probe_media(self, inp: ProbeInput) -> MediaInfo:
@@ -83,6 +90,6 @@ class CpuActivities(ActivityBase):
         return runs.cleanup(self.store, inp)
 
     def all(self) -> list:
-        return [self.probe_media, self.extract_audio, self.plan_windows, self.translate_segments,
-                self.fit_segments, self.render_outputs, self.prepare_redub, self.load_manifest,
-                self.cleanup_job]
+        return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
+                self.translate_segments, self.fit_segments, self.render_outputs,
+                self.prepare_redub, self.load_manifest, self.cleanup_job]

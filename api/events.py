@@ -64,12 +64,19 @@ class Hub:
         finally:
             watch.queues.discard(queue)
 
-    async def close(self) -> None:
-        """Stop polling: every stream gets its final event and ends."""
+    def begin_close(self) -> None:
+        """The API is stopping: every stream gets its final event and ends now (called from
+        the signal handler, so a graceful shutdown is not held up by open streams)."""
         self.closing = True
+        for watch in list(self.watches.values()):
+            for queue in watch.queues:
+                queue.put_nowait(None)
+            if watch.task is not None:
+                watch.task.cancel()
+
+    async def close(self) -> None:
+        self.begin_close()
         tasks = [w.task for w in self.watches.values() if w.task is not None]
-        for task in tasks:
-            task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

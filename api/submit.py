@@ -39,7 +39,24 @@ def _probe(path: Path, name: str, svc: Service) -> None:
     check_media(info, name, svc.settings)
 
 
-async def _exists(svc: Service, job_id: str) -> bool:
+async def check_idempotency(svc: Service, tenant: str, key: str | None,
+                            job_id: str) -> str | None:
+    """The key's record; a 409 when the key was used for another job."""
+    record = idempotency_record(tenant, key) if key else None
+    if record is not None and await asyncio.to_thread(svc.store.exists, record):
+        earlier = (await asyncio.to_thread(svc.store.get_json, record))["job_id"]
+        if earlier != job_id:
+            raise Problem(409, "this Idempotency-Key was used for another input or other "
+                          "settings; use a new key for a new job", "idempotency-conflict")
+    return record
+
+
+async def record_idempotency(svc: Service, record: str | None, job_id: str) -> None:
+    if record is not None:
+        await asyncio.to_thread(svc.store.put_json, record, {"job_id": job_id})
+
+
+async def exists(svc: Service, job_id: str) -> bool:
     try:
         await svc.dubs.handle(job_id).describe()
         return True
@@ -58,16 +75,10 @@ async def submit(svc: Service, tenant: str, path: Path, filename: str, fields: d
     digest = await asyncio.to_thread(shared.file_digest, path)
     stem = Path(name).stem
     job_id = shared.job_id_for(stem, digest, job, None, tenant)
-    record = idempotency_record(tenant, idempotency_key) if idempotency_key else None
-    if record is not None and await asyncio.to_thread(svc.store.exists, record):
-        earlier = (await asyncio.to_thread(svc.store.get_json, record))["job_id"]
-        if earlier != job_id:
-            raise Problem(409, "this Idempotency-Key was used for another input or other "
-                          "settings; use a new key for a new job", "idempotency-conflict")
-    existed = await _exists(svc, job_id)
+    record = await check_idempotency(svc, tenant, idempotency_key, job_id)
+    existed = await exists(svc, job_id)
     await shared.submit(svc.dubs.client, svc.store, path, job, None, svc.settings,
                         tenant=tenant, stem=stem, digest=digest)
-    if record is not None:
-        await asyncio.to_thread(svc.store.put_json, record, {"job_id": job_id})
+    await record_idempotency(svc, record, job_id)
     _, dub = await describe(svc.dubs, job_id, tenant)
     return dub, not existed

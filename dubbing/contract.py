@@ -124,6 +124,9 @@ class DubJob(Frozen):
             raise ValueError(f"unknown voice {value!r}; choose one of {', '.join(VOICES)}")
         return value
 
+    source_key: str | None = Field(
+        default=None, description="stored JSON naming the URL the input is fetched from (the "
+        "HTTP API's source_url) before the probe; the URL itself stays out of the history")
     glossary: dict[str, str] = Field(
         default_factory=dict, description="source term -> target term, applied before "
         "translation")

@@ -56,6 +56,11 @@ def input_key(job_id: str) -> str:
     return f"{_job(job_id)}/input"
 
 
+def source_key(job_id: str) -> str:
+    """Where the URL the input is fetched from is kept (the HTTP API's source_url)."""
+    return f"{_job(job_id)}/source.json"
+
+
 def reference_key(job_id: str) -> str:
     """A reference transcript the user supplied, for the report's word error rate."""
     return f"{_job(job_id)}/reference.txt"

@@ -116,6 +116,13 @@ class RunScoped(Model):
     run_id: str = Field(default="", description="empty for runs from before run-scoped storage")
 
 
+class FetchInput(RunScoped):
+    """Fetch the input from the URL stored under `source_key` into `input_key`."""
+
+    source_key: str
+    input_key: str
+
+
 class ProbeInput(RunScoped):
     """The job's settings are checked against this worker's engines before anything else."""
 

@@ -48,11 +48,26 @@ up() {
   export HF_HUB_OFFLINE=1 DUB_STORE="${DUB_STORE:-$PWD/$STATE/store}"
   start worker-cpu "$BIN/python" -m worker --role cpu
   start worker-gpu "$BIN/python" -m worker --role gpu
+  start api "$BIN/python" -m api
+  wait_for_api
   echo "Web UI: http://127.0.0.1:8233"
+  echo "HTTP API and page: http://127.0.0.1:${DUB_API_PORT:-8000}/ (OpenAPI: /docs)"
+}
+
+wait_for_api() {
+  local url="http://127.0.0.1:${DUB_API_PORT:-8000}/healthz"
+  for _ in $(seq 1 100); do
+    "$BIN/python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+      "$url" >/dev/null 2>&1 && return 0
+    alive api || break
+    sleep 0.2
+  done
+  echo "the HTTP API did not answer on $url; see $LOGS/api.log" >&2
+  exit 1
 }
 
 down() {
-  for name in worker-gpu worker-cpu temporal; do
+  for name in api worker-gpu worker-cpu temporal; do
     if alive "$name"; then
       kill "$(cat "$PIDS/$name.pid")"
       for _ in $(seq 1 150); do alive "$name" || break; sleep 0.2; done

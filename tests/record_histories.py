@@ -1,4 +1,5 @@
-"""Record the histories the replay test guards: `python -m tests.record_histories [SUFFIX]`.
+"""Record the histories the replay test guards: `python -m tests.record_histories [SUFFIX
+[RECORDER ...]]` (the recorders are the functions named in `main`; all by default).
 
 With SUFFIX every file is written as `<name>-SUFFIX.json` beside the older ones, which keep
 proving that the patched branches replay runs recorded before them (`make histories
@@ -16,7 +17,10 @@ import asyncio
 import contextlib
 import sys
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
@@ -25,6 +29,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from bench.media import speech_video
+from dubbing import keys
 from dubbing.contract import (
     CPU_TASK_QUEUE,
     QUERY_PROGRESS,
@@ -44,12 +49,14 @@ from tests.conftest import search_attribute_keys, temporal_binary
 from tests.helpers import SAMPLE
 from tests.webhook_server import WebhookServer
 from worker.build import Role, build_worker
+from workflows.attributes import start_options
 
 OUT = Path(__file__).parent / "histories"
 Step = Callable[[Client, Store, Path], Awaitable[WorkflowHandle]]
 
 
 SUFFIX = sys.argv[1] if len(sys.argv) > 1 else ""
+ONLY = set(sys.argv[2:])
 
 
 async def _save(handle: WorkflowHandle, name: str) -> None:
@@ -128,6 +135,30 @@ async def batch_with_a_failed_item(client: Client, store: Store, tmp: Path) -> N
     await _save(handle, "dubbatch-one-failed")
 
 
+async def from_source_url(client: Client, store: Store, tmp: Path) -> None:
+    """The HTTP API's source_url: the input fetched by the job's first activity."""
+    handler = partial(QuietFiles, directory=str(SAMPLE.parent))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        job_id = "dub-source-url-recorded"
+        await asyncio.to_thread(store.put_json, keys.source_key(job_id),
+                                {"url": f"http://127.0.0.1:{httpd.server_address[1]}/"
+                                        f"{SAMPLE.name}"})
+        job = _job(SAMPLE).model_copy(update={"input_key": keys.input_key(job_id),
+                                              "source_key": keys.source_key(job_id)})
+        handle = await client.start_workflow(WORKFLOW_NAME, job, id=job_id,
+                                             **start_options(job))
+        await _save(handle, "dubvideo-source-url")
+    finally:
+        httpd.shutdown()
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     async with await WorkflowEnvironment.start_local(
@@ -142,8 +173,10 @@ async def main() -> None:
             async with build_worker(env.client, settings, Role.CPU), \
                     build_worker(env.client, settings, Role.GPU):
                 for record in (completed_then_redubbed, failed, cancelled,
-                               paused_resumed_redubbed, batch_with_a_failed_item):
-                    await record(env.client, store, Path(tmp))
+                               paused_resumed_redubbed, batch_with_a_failed_item,
+                               from_source_url):
+                    if not ONLY or record.__name__ in ONLY:
+                        await record(env.client, store, Path(tmp))
 
 
 if __name__ == "__main__":

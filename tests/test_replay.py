@@ -64,6 +64,8 @@ def test_histories_hold_todays_patch_markers() -> None:
         "run-scoped-storage", "webhook-after-result", "job-webhook", "cleanup-inside-try"}
     assert "run-scoped-storage" in patches(folder / "dubvideo-refused-after-completion-r2.json")
     assert "run-scoped-storage" in patches(folder / "dubvideo-paused-resumed-redubbed-r2.json")
+    # The HTTP API's source_url (`python -m tests.record_histories r3 from_source_url`).
+    assert "fetch-source-url" in patches(folder / "dubvideo-source-url-r3.json")
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from dubbing.stages import (
         ExtractInput,
+        FetchInput,
         FitInput,
         MediaInfo,
         PlanInput,
@@ -85,6 +86,10 @@ class DubVideoWorkflow(JobControls, JobEnding):
         self.job = job
         self.heartbeat = timedelta(seconds=job.heartbeat_seconds)
         self.tracker.begin(Stage.PROBE)
+        if job.source_key is not None and workflow.patched("fetch-source-url"):
+            await self._run(r.fetch_source, FetchInput(
+                job_id=self.job_id, run_id=self.run_id, source_key=job.source_key,
+                input_key=job.input_key), "fetch the input")
         info = await self._run(
             r.probe_media, ProbeInput(job_id=self.job_id, run_id=self.run_id, job=job),
             f"probe {job.input_name}")

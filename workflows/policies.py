@@ -25,6 +25,12 @@ PROVIDER_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=2), maximum_attempts=8,
     non_retryable_error_types=PERMANENT,
 )
+# Fetching a source URL: the far end may be slow or briefly away.
+FETCH_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1), maximum_attempts=6,
+    non_retryable_error_types=PERMANENT,
+)
 CLEANUP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=20),
     maximum_attempts=10,
@@ -48,3 +54,7 @@ def media_timeout(media_seconds: float) -> timedelta:
 
 def window_timeout(window_seconds: float) -> timedelta:
     return timedelta(seconds=max(600.0, window_seconds * 10))
+
+# Fetching the largest source allowed (DUB_API_MAX_UPLOAD_MB) at a slow 1 MiB/s; the
+# heartbeat notices a stalled fetch long before.
+FETCH_TIMEOUT = timedelta(hours=2)

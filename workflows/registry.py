@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         CancelJob,
         CleanupInput,
         ExtractInput,
+        FetchInput,
         FitInput,
         ManifestRef,
         MediaInfo,
@@ -107,6 +108,10 @@ def _synthesis(inp: SynthesizeInput) -> timedelta:
 
 # The declarations have no bodies: the workers implement each name (activities/).
 
+@declare(CPU_TASK_QUEUE, p.FETCH_RETRY, lambda _: p.FETCH_TIMEOUT, Stage.PROBE)
+def fetch_source(inp: FetchInput) -> int: ...
+
+
 @declare(CPU_TASK_QUEUE, p.MEDIA_RETRY, _short, Stage.PROBE)
 def probe_media(inp: ProbeInput) -> MediaInfo: ...
 
@@ -164,7 +169,7 @@ def start_webhook(inp: WebhookCall) -> None: ...
 
 
 ALL: tuple[Activity[Any, Any], ...] = (
-    probe_media, extract_audio, plan_windows, transcribe_window, translate_segments,
+    fetch_source, probe_media, extract_audio, plan_windows, transcribe_window, translate_segments,
     synthesize_segments, fit_segments, render_outputs, cleanup_job, prepare_redub,
     load_manifest, request_cancellation, notify_webhook, start_webhook,
 )

@@ -91,7 +91,7 @@ async def test_an_upload_cut_off_mid_stream_leaves_nothing(api: tuple[str, Setti
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
             f"filename=\"sample.mp4\"\r\nContent-Type: video/mp4\r\n\r\n").encode()
     length = len(head) + len(media) + 200
-    reader, writer = await asyncio.open_connection(host, int(port))
+    _reader, writer = await asyncio.open_connection(host, int(port))
     writer.write((f"POST /v1/dubs HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer "
                   f"{bearer('alpha')['Authorization'].split()[1]}\r\nContent-Type: "
                   f"multipart/form-data; boundary={boundary}\r\nContent-Length: {length}\r\n\r\n"
@@ -108,14 +108,19 @@ async def test_an_upload_cut_off_mid_stream_leaves_nothing(api: tuple[str, Setti
     assert stored(settings) == before
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9/video.mp4", "http://10.1.2.3/video.mp4",
-                                 "http://[::1]/v.mp4", "http://169.254.169.254/latest",
-                                 "file:///etc/passwd", "http://user:pw@example.com/v.mp4"])
+@pytest.mark.parametrize(("url", "words"), [
+    ("http://127.0.0.1:9/video.mp4", "points inside the service's network"),
+    ("http://10.1.2.3/video.mp4", "points inside the service's network"),
+    ("http://[::1]/v.mp4", "points inside the service's network"),
+    ("http://169.254.169.254/latest", "points inside the service's network"),
+    ("http://0x7f000001/v.mp4", "points inside the service's network"),
+    ("file:///etc/passwd", "is not an http(s) URL"),
+    ("http://user:pw@example.com/v.mp4", "carries credentials")])
 async def test_a_source_url_inside_the_network_is_refused(api: tuple[str, Settings],
-                                                          url: str) -> None:
+                                                          url: str, words: str) -> None:
     base, settings = api
     before = stored(settings)
     async with httpx.AsyncClient(base_url=base, headers=bearer("alpha")) as http:
         answer = await http.post("/v1/dubs", json={"source_url": url, "to": ["es"]})
-    assert answer.status_code == 422, answer.text
+    assert_problem(answer, 422, words)
     assert "pw" not in answer.text and stored(settings) == before

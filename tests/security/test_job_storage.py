@@ -20,6 +20,7 @@ from dubbing import keys
 from dubbing.contract import CPU_TASK_QUEUE, WORKFLOW_NAME, DubJob, RedubRequest
 from dubbing.settings import Settings
 from dubbing.storage import open_store
+from dubclient import submit
 from dubclient.client import DubClient
 from starter import jobs
 
@@ -68,7 +69,7 @@ async def test_a_second_start_on_a_completed_job_is_refused_and_changes_nothing(
     # The client still answers with the completed run's outputs, a resubmission attaches to
     # that run (not to the refused one), and a redub still works.
     assert await dub.result(job_id) == completed
-    attached = await jobs.completed_before(env.client, open_store(workers.store), job_id)
+    attached = await submit.completed_before(env.client, open_store(workers.store), job_id)
     assert attached is not None and await attached.result() == completed
     redubbed = await dub.redub(job_id, RedubRequest(index=0, text="Hola de nuevo.",
                                                     target_lang="es"))

@@ -27,6 +27,7 @@ SEARCH_ATTRIBUTES = {
     "DubTargetLangs": "KeywordList",
     "DubMediaSeconds": "Double",
     "DubInputName": "Keyword",
+    "DubTenant": "Keyword",
 }
 TIMEOUT = 60
 
