@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def server() -> Iterator[str]:
     httpd.shutdown()
 
 
-def fetch(tmp_path: Path, url: str, **settings: object) -> tuple[LocalStore, int]:
+def fetch(tmp_path: Path, url: str, **settings: Any) -> tuple[LocalStore, int]:
     store = LocalStore(tmp_path / "store")
     store.put_json(keys.source_key("job-1"), {"url": url})
     beats: list[object] = []
@@ -65,9 +66,9 @@ def fetch(tmp_path: Path, url: str, **settings: object) -> tuple[LocalStore, int
                      input_key=keys.input_key("job-1"))
     scratch = tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
-    size = fetch_source(store, scratch, inp, Settings.model_construct(
-        **{"allow_private_addresses": True, "api_max_upload_mb": 4096.0, **settings}),
-        beats.append)
+    chosen: dict[str, Any] = {"allow_private_addresses": True, "api_max_upload_mb": 4096.0,
+                              **settings}
+    size = fetch_source(store, scratch, inp, Settings.model_construct(**chosen), beats.append)
     return store, size
 
 
