@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: setup debs venv up down demo test test-fast lint mutation histories bench bench-quick quality clean
+.PHONY: setup debs venv up down demo test test-fast lint mutation histories bench bench-quick bench-api quality clean
 
 setup: debs venv
 
@@ -40,6 +40,10 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python -m bench.run --quick --out .state/bench/results-quick.json
+
+# The HTTP API under load: a 1 GiB upload's API memory, 200 SSE watchers of one job.
+bench-api: setup
+	$(BIN)/python -m bench.api_load --out .state/bench/api.json
 
 quality: setup
 	$(BIN)/python -m bench.quality --out .state/quality/results.json

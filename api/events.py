@@ -21,6 +21,7 @@ class _Watch:
     def __init__(self) -> None:
         self.queues: set[asyncio.Queue[Dub | None]] = set()
         self.last: Dub | None = None
+        self.at = 0.0  # when `last` was fetched (loop time)
         self.task: asyncio.Task[None] | None = None
 
 
@@ -37,6 +38,7 @@ class Hub:
             while watch.queues:
                 self.queries += 1
                 dub = await fetch()
+                watch.at = asyncio.get_running_loop().time()
                 if watch.last is None or dub != watch.last:
                     watch.last = dub
                     for queue in watch.queues:
@@ -48,6 +50,15 @@ class Hub:
             for queue in watch.queues:
                 queue.put_nowait(None)
             self.watches.pop(job_id, None)
+
+    def recent(self, job_id: str) -> Dub | None:
+        """The watched job's state when fetched within the interval, so reads of a watched
+        job cost the server nothing more."""
+        watch = self.watches.get(job_id)
+        if watch is None or watch.last is None:
+            return None
+        fresh = asyncio.get_running_loop().time() - watch.at < self.interval
+        return watch.last if fresh else None
 
     async def follow(self, job_id: str, fetch: Fetch) -> AsyncIterator[Dub]:
         """Each new state of the job, ending with its final one (or when the API stops)."""

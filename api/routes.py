@@ -95,7 +95,8 @@ async def listing(svc: Svc, who: Tenant, state: str | None = None, lang: str | N
 
 @router.get("/{job_id}", response_model=Dub, summary="State, progress, outputs")
 async def read(job_id: str, svc: Svc, who: Tenant) -> Dub:
-    return await full(svc.dubs, job_id, who, svc.signer)
+    watched = svc.hub.recent(job_id) if job_id.startswith(f"{who}.") else None
+    return watched or await full(svc.dubs, job_id, who, svc.signer)
 
 
 @router.get("/{job_id}/events", summary="Server-Sent Events of progress until the job ends",

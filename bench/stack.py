@@ -44,6 +44,7 @@ class Stack:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.port = free_port()
+        self.metrics_port = free_port()  # the server's Prometheus metrics
         self.settings = Settings(temporal_address=f"127.0.0.1:{self.port}",
                                  store=str(root / "store"), scratch_dir=root / "scratch")
         self.server: asyncio.subprocess.Process | None = None
@@ -62,7 +63,8 @@ class Stack:
         log = (self.root / "temporal.log").open("ab")
         self.server = await asyncio.create_subprocess_exec(
             temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port",
-            str(self.port), "--headless", "--db-filename", str(self.root / "temporal.db"),
+            str(self.port), "--headless", "--metrics-port", str(self.metrics_port),
+            "--db-filename", str(self.root / "temporal.db"),
             "--log-level", "error", *search_attribute_flags(), stdout=log, stderr=log)
         for _ in range(150):
             try:
