@@ -11,7 +11,7 @@ import pytest
 from dubbing.settings import Settings, defaults
 
 ROOT = Path(__file__).resolve().parents[2]
-APPLICATION = ("dubbing", "workflows", "activities", "worker", "starter", "api")
+APPLICATION = ("dubbing", "workflows", "activities", "worker", "starter", "api", "dubclient")
 SETTINGS = ROOT / "dubbing" / "settings.py"
 
 
