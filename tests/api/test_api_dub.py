@@ -102,6 +102,6 @@ async def test_a_dub_through_the_api(api: str, tmp_path: Path) -> None:
         assert (await other.delete(f"/v1/dubs/{job_id}")).status_code == 404
         assert job_id not in [i["id"] for i in (await other.get("/v1/dubs")).json()["items"]]
 
-    async with httpx.AsyncClient(base_url=api, headers=bearer("alpha")) as http:
+    async with httpx.AsyncClient(base_url=api, headers=bearer("alpha"), timeout=60) as http:
         assert (await http.delete(f"/v1/dubs/{job_id}")).status_code == 204
         assert (await http.get(f"/v1/dubs/{job_id}")).status_code == 404

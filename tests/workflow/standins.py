@@ -27,6 +27,7 @@ from dubbing.stages import (
     CancelJob,
     CleanupInput,
     ExtractInput,
+    FetchInput,
     FitInput,
     ManifestRef,
     MediaInfo,
@@ -158,6 +159,10 @@ class StandIns:
         finally:
             call.ended = time.monotonic()
 
+    @activity.defn(name="fetch_source")
+    async def fetch_source(self, inp: FetchInput) -> int:
+        return await self._run("fetch_source", inp, lambda: 1)
+
     @activity.defn(name="probe_media")
     async def probe_media(self, inp: ProbeInput) -> MediaInfo:
         return await self._run("probe_media", inp, media_info)
@@ -236,7 +241,7 @@ class StandIns:
         await start_delivery(self.client, inp)  # the real activity's work, the test's client
 
     def cpu(self) -> list[Callable[..., Any]]:
-        return [self.probe_media, self.extract_audio, self.plan_windows,
+        return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
                 self.translate_segments, self.fit_segments, self.render_outputs,
                 self.cleanup_job, self.prepare_redub, self.load_manifest,
                 self.request_cancellation, self.notify_webhook, self.start_webhook]
