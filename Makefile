@@ -33,7 +33,7 @@ test: setup
 	$(BIN)/pytest -q
 
 test-fast: setup
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n 2
 
 bench: setup
 	$(BIN)/python -m bench.run --out .state/bench/results.json

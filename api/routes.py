@@ -102,7 +102,8 @@ async def read(job_id: str, svc: Svc, who: Tenant) -> Dub:
 @router.get("/{job_id}/events", summary="Server-Sent Events of progress until the job ends",
             response_class=StreamingResponse)
 async def events(job_id: str, svc: Svc, who: Tenant) -> StreamingResponse:
-    first = await full(svc.dubs, job_id, who, svc.signer)
+    watched = svc.hub.recent(job_id) if job_id.startswith(f"{who}.") else None
+    first = watched or await full(svc.dubs, job_id, who, svc.signer)
 
     async def fetch() -> Dub:
         return await full(svc.dubs, job_id, who, svc.signer)

@@ -78,7 +78,7 @@ async def big_upload(base: str, api_pid: int, tmp: Path, size: int) -> dict[str,
             dub = await dubs.submit(wav, ["es"])
             seconds = time.monotonic() - began
         await dubs.delete(dub.id)
-    wav.unlink()
+    await asyncio.to_thread(wav.unlink)
     return {"bytes": size, "seconds": round(seconds, 1),
             "mib_per_second": round(size / MIB / seconds, 1), "api_rss": peak.report()["api"]}
 
@@ -125,7 +125,7 @@ async def watchers(base: str, stack: Stack, count: int, seconds: float) -> dict[
                        "max": round(latencies[-1], 1)}}
 
 
-async def main(out: Path, upload_mib: int, count: int, seconds: float) -> None:
+async def main(upload_mib: int, count: int, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         stack = Stack(tmp)
@@ -139,9 +139,7 @@ async def main(out: Path, upload_mib: int, count: int, seconds: float) -> None:
             api.terminate()
             await api.wait()
             await stack.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print(json.dumps(result, indent=1))
+    return result
 
 
 if __name__ == "__main__":
@@ -151,4 +149,7 @@ if __name__ == "__main__":
     parser.add_argument("--watchers", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    asyncio.run(main(args.out, args.upload_mib, args.watchers, args.seconds))
+    measured = asyncio.run(main(args.upload_mib, args.watchers, args.seconds))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(measured, indent=1))
+    print(json.dumps(measured, indent=1))
