@@ -99,7 +99,7 @@ async def watchers(base: str, stack: Stack, count: int, seconds: float) -> dict[
         limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=count + 10)
         async with httpx.AsyncClient(base_url=base, limits=limits,
                                      timeout=httpx.Timeout(30, read=None)) as http:
-            stop, events = asyncio.Event(), []
+            stop, events = asyncio.Event(), list[int]()
             streams = [asyncio.create_task(_watch(http, job.id, stop, events))
                        for _ in range(count)]
             await asyncio.sleep(3)  # every stream connected

@@ -54,8 +54,8 @@ async def test_a_late_watcher_gets_the_last_state_without_a_fetch() -> None:
         return states("running")[0]
 
     hub = Hub(None, interval=10)  # type: ignore[arg-type]
-    first = asyncio.create_task(anext(hub.follow("t.job", fetch)))
-    assert (await first).state == "running"
+    first = await asyncio.wait_for(anext(hub.follow("t.job", fetch)), 5)
+    assert first.state == "running"
     assert hub.recent("t.job") is not None and fetched == 1
     hub.begin_close()
     gate.set()
