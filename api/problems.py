@@ -3,17 +3,20 @@ messages the CLI prints."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
 
 from dubbing.errors import BadInputError, ConfigurationError, DubError, StorageError
 from dubbing.redact import redact
 
 TYPES = "https://dubbing.invalid/problems/"
+log = logging.getLogger("api")
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 411: "Length required",
           413: "Content too large", 415: "Unsupported media type", 422: "Bad input",
@@ -76,6 +79,20 @@ def install(app: FastAPI) -> None:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         return respond(request, Problem(422, f"{where or 'request'}: {first.get('msg', 'invalid')}",
                                         "bad-input"))
+
+    @app.exception_handler(RPCError)
+    async def _temporal(request: Request, exc: RPCError) -> JSONResponse:
+        log.warning("Temporal call failed for %s: %s", request.url.path, redact(exc.message))
+        return respond(request, Problem(503, "the Temporal service does not answer right now; "
+                                        "try again shortly", "unavailable"))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect"):
+            return await _temporal(request, RPCError(str(exc), RPCStatusCode.UNAVAILABLE, b""))
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return respond(request, Problem(500, "the API failed unexpectedly; the error is in its "
+                                        "log", "internal"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

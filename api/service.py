@@ -28,7 +28,7 @@ class Service:
     @classmethod
     async def start(cls, settings: Settings) -> Service:
         keys = Keys(parse_keys(settings.api_keys))
-        dubs = DubClient(await connect(settings))
+        dubs = DubClient(await connect(settings, lazy=True))  # ready or not: /readyz says
         signer = Signer(settings.api_signing_key, settings.presign_hours * 3600)
         return cls(settings, dubs, open_store(settings.store, settings), keys, signer,
                    Hub(dubs, settings.api_events_interval))

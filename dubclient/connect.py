@@ -14,8 +14,9 @@ from dubclient import telemetry
 log = logging.getLogger(__name__)
 
 
-async def connect(settings: Settings) -> Client:
-    """TLS follows DUB_TEMPORAL_TLS; unset, it is on whenever an API key is given."""
+async def connect(settings: Settings, *, lazy: bool = False) -> Client:
+    """TLS follows DUB_TEMPORAL_TLS; unset, it is on whenever an API key is given. `lazy`: do
+    not wait for the server now (a process that must start while Temporal is away)."""
     if settings.temporal_api_key and settings.temporal_tls is False:
         log.warning("DUB_TEMPORAL_TLS=false with an API key: the key is sent in clear text")
     return await Client.connect(
@@ -26,4 +27,5 @@ async def connect(settings: Settings) -> Client:
         data_converter=pydantic_data_converter,
         interceptors=telemetry.interceptors(),
         runtime=telemetry.runtime(settings),
+        lazy=lazy,
     )

@@ -124,3 +124,16 @@ async def test_a_source_url_inside_the_network_is_refused(api: tuple[str, Settin
         answer = await http.post("/v1/dubs", json={"source_url": url, "to": ["es"]})
     assert_problem(answer, 422, words)
     assert "pw" not in answer.text and stored(settings) == before
+
+
+async def test_without_temporal_the_api_starts_not_ready_and_answers_503(
+        tmp_path: Path) -> None:
+    from bench.stack import free_port
+
+    away = Settings(temporal_address=f"127.0.0.1:{free_port()}", store=str(tmp_path / "store"),
+                    scratch_dir=tmp_path / "scratch")
+    async with serving(away) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
+        assert (await http.get("/healthz")).status_code == 200
+        ready = await http.get("/readyz")
+        assert ready.status_code == 503 and "does not answer" in ready.json()["missing"][0]
+        assert_problem(await http.get("/v1/dubs"), 503, "Temporal service does not answer")
