@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     api_events_interval: float = Field(
         default=1.0, ge=0.2, description="seconds between progress queries of a watched job "
         "(one per job and API process, however many clients watch)")
+    deployment_name: str | None = Field(
+        default=None, description="Temporal worker deployment this worker belongs to; with "
+        "build_id, worker versioning: each job stays on the build that started it")
+    build_id: str | None = Field(
+        default=None, description="this worker's build (e.g. the image tag); both roles of a "
+        "release share it")
     health_port: int | None = Field(
         default=None, ge=0, le=65535, description="worker liveness/readiness probe port "
         "(HTTP /healthz and /readyz; unset: no probe)")

@@ -12,7 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.control import ControlActivities
 from activities.cpu import CpuActivities
@@ -40,6 +41,19 @@ def scratch_root(settings: Settings, role: Role) -> Path:
     return Path(settings.scratch_dir) / role.value
 
 
+def deployment(settings: Settings) -> WorkerDeploymentConfig | None:
+    """Worker versioning when the settings name a deployment and a build: every workflow is
+    PINNED to the build that started it, so a deploy of changed workflow code never replays a
+    job in flight on other code; both roles of one build share the version, so the pinned
+    job's activities go to that build's workers too."""
+    if not (settings.deployment_name and settings.build_id):
+        return None
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(deployment_name=settings.deployment_name,
+                                        build_id=settings.build_id),
+        use_worker_versioning=True, default_versioning_behavior=VersioningBehavior.PINNED)
+
+
 def build_worker(client: Client, settings: Settings, role: Role,
                  task_queue: str | None = None) -> Worker:
     store = open_store(settings.store, settings)
@@ -50,7 +64,7 @@ def build_worker(client: Client, settings: Settings, role: Role,
             client, task_queue=task_queue or GPU_TASK_QUEUE, activities=gpu.all(),
             activity_executor=ThreadPoolExecutor(settings.gpu_slots),
             max_concurrent_activities=settings.gpu_slots,
-            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN, deployment_config=deployment(settings),
         )
     cpu = CpuActivities(store, scratch, settings)
     return Worker(
@@ -62,5 +76,5 @@ def build_worker(client: Client, settings: Settings, role: Role,
             allow_private=settings.allow_private_addresses).all()],
         activity_executor=ThreadPoolExecutor(settings.cpu_slots),
         max_concurrent_activities=settings.cpu_slots,
-        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN, deployment_config=deployment(settings),
     )
