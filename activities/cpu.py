@@ -9,6 +9,7 @@ from activities.metrics import measured
 from dubbing.contract import OutputSet
 from dubbing.stages import (
     CleanupInput,
+    ClusterSpeakersInput,
     ExtractInput,
     FetchInput,
     FitInput,
@@ -19,11 +20,12 @@ from dubbing.stages import (
     ProbeInput,
     RedubLine,
     RenderInput,
+    SpeakersOutput,
     TranslateCheckpoint,
     TranslateInput,
     Window,
 )
-from dubbing.steps import fetch, fit, ingest, redub, render, runs, translate
+from dubbing.steps import diarize, fetch, fit, ingest, redub, render, runs, translate
 
 
 class CpuActivities(ActivityBase):
@@ -84,6 +86,11 @@ class CpuActivities(ActivityBase):
     def load_manifest(self, inp: ManifestRef) -> RenderInput:
         return redub.load_manifest(self.store, inp.job_id, inp.target_lang)
 
+    @activity.defn(name="cluster_speakers")
+    @translate_errors
+    def cluster_speakers(self, inp: ClusterSpeakersInput) -> SpeakersOutput:
+        return diarize.cluster_job(self.store, inp)
+
     @activity.defn(name="cleanup_job")
     @translate_errors
     def cleanup_job(self, inp: CleanupInput) -> int:
@@ -92,4 +99,5 @@ class CpuActivities(ActivityBase):
     def all(self) -> list:
         return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
                 self.translate_segments, self.fit_segments, self.render_outputs,
-                self.prepare_redub, self.load_manifest, self.cleanup_job]
+                self.prepare_redub, self.load_manifest, self.cleanup_job,
+                self.cluster_speakers]

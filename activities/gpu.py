@@ -7,13 +7,14 @@ from temporalio import activity
 from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
 from dubbing.stages import (
+    EmbedSpeakersInput,
     SynthesizeCheckpoint,
     SynthesizeInput,
     TranscribeCheckpoint,
     TranscribeInput,
     TranscribeOutput,
 )
-from dubbing.steps import synthesize, transcribe
+from dubbing.steps import speakers, synthesize, transcribe
 
 
 class GpuActivities(ActivityBase):
@@ -34,5 +35,11 @@ class GpuActivities(ActivityBase):
                 synthesize.synthesize_window(self.store, tmp, inp, heartbeat,
                                         checkpoint(SynthesizeCheckpoint)))
 
+    @activity.defn(name="embed_speakers")
+    @translate_errors
+    def embed_speakers(self, inp: EmbedSpeakersInput) -> str:
+        with self.scratch() as tmp:
+            return speakers.embed_window(self.store, tmp, inp, heartbeat)
+
     def all(self) -> list:
-        return [self.transcribe_window, self.synthesize_segments]
+        return [self.transcribe_window, self.synthesize_segments, self.embed_speakers]

@@ -14,7 +14,8 @@ from dubbing.limits import check_limits, unique_languages
 from dubbing.netguard import check_outbound
 from dubbing.settings import Settings
 
-SCALARS = ("translator", "voice", "overflow", "subtitles", "priority", "webhook_url")
+SCALARS = ("translator", "voice", "overflow", "subtitles", "priority", "webhook_url",
+           "speakers")
 FLAGS = ("strict", "webhook_unsigned")
 NUMBERS = {"max_stretch": float, "min_speed": float, "audio_track": int}
 KNOWN = {"to", "from", "glossary", *SCALARS, *FLAGS, *NUMBERS}

@@ -50,6 +50,7 @@ OUTPUT_KINDS = ("mp4", "source_srt", "target_srt", "source_vtt", "target_vtt", "
 PROVIDERS = ("google", "deepl", "libre", "mymemory", "microsoft")  # through deep-translator
 TRANSLATORS = ("apertium", *PROVIDERS)
 VOICES = ("auto", "espeak", "piper", "xtts")
+MAX_SPEAKERS = 10  # the most speakers a job may ask for (or diarization may find)
 
 
 class Frozen(BaseModel):
@@ -109,6 +110,10 @@ class DubJob(Frozen):
         "the first, at most 31); None chooses automatically: the first track with speech, "
         "measured on a few short stretches of each (an input with one audio track is "
         "never measured)")
+    speakers: str = Field(
+        default="1", description="who speaks: '1' voices every line alike (no diarization), "
+        "'auto' finds the number of speakers, '2'..'10' forces it; each speaker gets a voice")
+
     @field_validator("translator")
     @classmethod
     def _known_translator(cls, value: str) -> str:
@@ -123,6 +128,15 @@ class DubJob(Frozen):
         if value not in VOICES:
             raise ValueError(f"unknown voice {value!r}; choose one of {', '.join(VOICES)}")
         return value
+
+    @field_validator("speakers", mode="before")
+    @classmethod
+    def _known_speakers(cls, value: object) -> str:
+        value = str(value).strip().lower()
+        if value == "auto" or (value.isdigit() and 1 <= int(value) <= MAX_SPEAKERS):
+            return "auto" if value == "auto" else str(int(value))
+        raise ValueError(f"speakers must be 'auto' or a count from 1 to {MAX_SPEAKERS}, "
+                         f"not {value!r}")
 
     source_key: str | None = Field(
         default=None, description="stored JSON naming the URL the input is fetched from (the "
@@ -217,6 +231,9 @@ class Progress(Frozen):
     last_error: str | None = Field(
         default=None, description="while an activity is retried: why its last attempt failed "
         "(set by DubClient.progress and the CLI from the server's pending activities)")
+    speakers: int | None = Field(
+        default=None, description="how many speakers were found, once the lines are "
+        "clustered (None: not diarized, or not yet)")
 
 
 class RedubRequest(Frozen):

@@ -74,6 +74,16 @@ def segments_key(job_id: str, window: int, *, run: str = "") -> str:
     return f"{_run(job_id, run)}/work/w{window:04d}/segments.json"
 
 
+def embeddings_key(job_id: str, window: int, *, run: str = "") -> str:
+    """embed_speakers: a window's line embeddings and their reliability (NumPy .npz)."""
+    return f"{_run(job_id, run)}/work/w{window:04d}/speakers.npz"
+
+
+def speakers_key(job_id: str, *, run: str = "") -> str:
+    """cluster_speakers: every window's speaker labels and each speaker's voice."""
+    return f"{_run(job_id, run)}/work/speakers.json"
+
+
 def texts_key(job_id: str, window: int, lang: str, *, run: str = "") -> str:
     return f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/texts.json"
 

@@ -4,7 +4,9 @@ Beside the plan (rate, stretch, step), every line says how its dub sits on its s
 `coverage` (share of the source speech span with dub voice), `start_offset` and `end_offset`
 (dub voice against the span). The summary adds what the viewer gets, measured on the finished
 file: the dub track's integrated loudness and true peak, and the target cues' reading speed;
-and which of the input's audio tracks was dubbed and why (`audio_track`).
+and which of the input's audio tracks was dubbed and why (`audio_track`). In a diarized job
+every line names its `speaker`, and `speakers` sums up each one: lines, talk time (seconds of
+source speech) and the voice that dubbed it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def build_report(inp: RenderInput, records: list[FitRecord], reference: str | No
         "media_seconds": round(inp.media.duration, 3),
         "summary": {**_summary(ordered, lines, reference), **_delivered(delivered),
                     "audio_track": audio_track(inp.media)},
+        "speakers": speakers_summary(ordered),
         "segments": lines,
         "target_cues": [_cue(c) for c in (delivered.cues if delivered else [])],
     }
@@ -68,6 +71,20 @@ def _summary(ordered: list[FitRecord], lines: list[dict[str, Any]],
         "transcription_wer": None if reference is None else word_error_rate(
             reference, " ".join(r.source_text for r in ordered)),
     }
+
+
+def speakers_summary(records: list[FitRecord]) -> dict[str, dict[str, Any]]:
+    """Per speaker (in order of first appearance): its lines, talk time and voice; empty when
+    the job was not diarized."""
+    found: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.speaker is None:
+            continue
+        entry = found.setdefault(r.speaker, {"lines": 0, "seconds": 0.0, "voice": None})
+        entry["lines"] += 1
+        entry["seconds"] = round(entry["seconds"] + max(0.0, r.end - r.start), 3)
+        entry["voice"] = entry["voice"] or r.voice
+    return found
 
 
 def audio_track(media: MediaInfo) -> dict[str, Any]:
@@ -101,6 +118,7 @@ def _segment(i: int, r: FitRecord) -> dict[str, Any]:
     covered = max(0.0, min(voice[1], r.end) - max(voice[0], r.start)) if voice else 0.0
     return {
         "index": i,
+        "speaker": r.speaker,
         "start": r.start,
         "end": r.end,
         "slot_end": r.slot_end,

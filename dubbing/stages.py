@@ -71,6 +71,8 @@ class Clip(Model):
     error: str | None = None
     rate: float = Field(default=1.0, description="speaking rate it was synthesized at")
     natural_seconds: float | None = Field(default=None, description="length at rate 1.0")
+    speaker: str | None = Field(default=None, description="S1, S2, ... when diarized")
+    voice: str | None = Field(default=None, description="the voice it was spoken with")
 
 
 class FitRecord(Model):
@@ -102,6 +104,8 @@ class FitRecord(Model):
     trimmed_seconds: float = Field(default=0.0, description="cut off at the next line")
     voice_pauses: list[tuple[float, float]] = Field(
         default_factory=list, description="pauses inside the fitted dub, from its start")
+    speaker: str | None = Field(default=None, description="S1, S2, ... when diarized")
+    voice: str | None = Field(default=None, description="the voice the dub was spoken with")
 
 
     @property
@@ -155,6 +159,26 @@ class TranscribeOutput(Model):
     decoded_seconds: float = 0.0
 
 
+class EmbedSpeakersInput(RunScoped):
+    """Embed the voice of every line of a window (its speech spans in `segments_key`)."""
+
+    audio_key: str
+    window: Window
+    segments_key: str
+
+
+class ClusterSpeakersInput(RunScoped):
+    """Cluster every line of the job by voice: the windows' embeddings in window order."""
+
+    embeddings_keys: list[str]
+    speakers: str = Field(description="'auto' or the count, as in DubJob.speakers")
+
+
+class SpeakersOutput(Model):
+    speakers_key: str
+    count: int
+
+
 class TranslateInput(RunScoped):
     window_index: int
     segments_key: str
@@ -177,6 +201,9 @@ class SynthesizeInput(RunScoped):
     min_speed: float = DEFAULT_MIN_SPEED
     lines: list[int] | None = Field(default=None, description="voice only these lines again")
     revision: int = 0
+    speakers_key: str | None = Field(
+        default=None, description="the job's speaker labels: each line gets its speaker's "
+        "voice (None: one voice, or a redub, which keeps the voice its clip had)")
 
 
 class FitInput(RunScoped):

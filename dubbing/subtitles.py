@@ -4,7 +4,9 @@ Each spoken line becomes one or more cues of at most two lines of 42 characters;
 long for one cue, or for 7 s, is split into balanced parts (never a one-word orphan), at the
 pauses of the voice when there are some near the split. Then timing: a cue is shown at least
 0.8 s and long enough to be read at 17 characters a second, held past its speech by at most
-`hold` seconds, never over the next cue; a cue that is still too short joins its neighbour.
+`hold` seconds, never over the next cue; a cue that is still too short joins its neighbour
+(of the same speaker). With more than one speaker, VTT cues carry voice tags
+(`<v Speaker 2>`) and an SRT cue where the speaker changes starts with "- ".
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import timedelta
 import srt
 import webvtt
 
+from dubbing.voices import speaker_name
 from dubbing.wrap import MAX_LINE, MAX_LINES, balanced, wrap
 
 MIN_SECONDS = 0.8
@@ -36,6 +39,7 @@ class Line:
     end: float
     text: str
     pauses: Sequence[tuple[float, float]] = field(default_factory=tuple)
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Cue:
     end: float
     text: str
     speech_end: float = 0.0  # where the speech under this cue ends
+    speaker: str | None = None
 
     @property
     def chars(self) -> int:
@@ -76,7 +81,8 @@ def _split(line: Line) -> list[Cue]:
         text = " ".join(group)
         end = line.end if i + 1 == len(groups) else t + seconds * len(text) / total
         start, end, after = _at_pause(t, end, line, last=i + 1 == len(groups))
-        cues.append(Cue(start, end, "\n".join(wrap(text)), speech_end=end))
+        cues.append(Cue(start, end, "\n".join(wrap(text)), speech_end=end,
+                        speaker=line.speaker))
         t = after
     return cues
 
@@ -117,7 +123,8 @@ def _join_short(cues: list[Cue]) -> list[Cue]:
         if k is not None:
             a, b = out[min(i, k)], out[max(i, k)]
             text = "\n".join(wrap(f"{a.text} {b.text}".replace("\n", " ")))
-            out[min(i, k):max(i, k) + 1] = [Cue(a.start, b.end, text, b.speech_end)]
+            out[min(i, k):max(i, k) + 1] = [Cue(a.start, b.end, text, b.speech_end,
+                                                a.speaker)]
             i = min(i, k)
             continue
         earliest = out[i - 1].end + GAP if i else 0.0
@@ -133,23 +140,34 @@ def _partner(cues: list[Cue], i: int) -> int | None:
             continue
         a, b = cues[min(i, k)], cues[max(i, k)]
         text = f"{a.text} {b.text}".replace("\n", " ")
-        if (b.start - a.end <= JOIN_GAP and b.end - a.start <= MAX_SECONDS
-                and len(wrap(text)) <= MAX_LINES):
+        if (a.speaker == b.speaker and b.start - a.end <= JOIN_GAP
+                and b.end - a.start <= MAX_SECONDS and len(wrap(text)) <= MAX_LINES):
             options.append((b.start - a.end, k))
     return min(options)[1] if options else None
 
 
+def several_speakers(cues: Sequence[Cue]) -> bool:
+    return len({c.speaker for c in cues if c.speaker is not None}) > 1
+
+
 def to_srt(cues: Sequence[Cue]) -> str:
+    """SRT; with several speakers a cue whose speaker is not the previous cue's starts "- "."""
+    marked = several_speakers(cues)
     subs = [srt.Subtitle(index=i + 1, start=timedelta(seconds=c.start),
-                         end=timedelta(seconds=c.end), content=c.text)
+                         end=timedelta(seconds=c.end),
+                         content=f"- {c.text}" if marked and i and c.speaker != cues[i - 1].speaker
+                         else c.text)
             for i, c in enumerate(cues)]
     return srt.compose(subs)
 
 
 def to_vtt(cues: Sequence[Cue]) -> str:
+    """WebVTT; with several speakers every cue names its speaker (`<v Speaker 1>`)."""
     vtt = webvtt.WebVTT()
+    tagged = several_speakers(cues)
     for c in cues:
-        vtt.captions.append(webvtt.Caption(_vtt_time(c.start), _vtt_time(c.end), c.text))
+        text = f"<v {speaker_name(c.speaker)}>{c.text}" if tagged and c.speaker else c.text
+        vtt.captions.append(webvtt.Caption(_vtt_time(c.start), _vtt_time(c.end), text))
     buffer = io.StringIO()
     vtt.write(buffer)
     return buffer.getvalue()

@@ -50,6 +50,7 @@ def job_id_for(stem: str, content_digest: str, job: DubJob,
     """Same content, reference and settings give the same id, so a resubmission attaches;
     another reference transcript is another job. A tenant's jobs are `<tenant>.dub-...`."""
     unset = {"audio_track"} if job.audio_track is None else set()  # ids from before it
+    unset |= {"speakers"} if job.speakers == "1" else set()  # ids from before diarization
     settings = job.model_dump_json(exclude={"input_key", "input_name", "source_key", *unset})
     if reference_digest is not None:
         settings += f"\nreference {reference_digest}"

@@ -30,7 +30,7 @@ from starter.app import (
     run_command,
     store_for,
 )
-from starter.options import build_job
+from starter.options import Speakers, build_job
 from starter.reconnect import patiently
 
 
@@ -81,6 +81,7 @@ def run_batch(
     translator: Annotated[str, typer.Option(help="apertium or a deep-translator provider")
                           ] = "apertium",
     voice: Annotated[str, typer.Option(help="auto, espeak, piper or xtts")] = "auto",
+    speakers: Speakers = "1",
     no_wait: Annotated[bool, typer.Option("--no-wait", help="print the batch id and exit")
                        ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
@@ -90,7 +91,7 @@ def run_batch(
 
     async def main() -> int:
         paths = _inputs(source)
-        template = build_job(lang, to, translator, voice, "tiny.en", "batch")
+        template = build_job(lang, to, translator, voice, "tiny.en", "batch", speakers=speakers)
         settings = Settings()
         client = await client_for(settings)
         handle = await batch.submit_batch(client, store_for(settings), paths,

@@ -31,7 +31,7 @@ from starter.app import (
 )
 from starter.deliver import Force, OutDir, deliver
 from starter.glossary import read_glossary
-from starter.options import build_job, check_input, check_webhook
+from starter.options import Speakers, build_job, check_input, check_webhook
 from starter.reconnect import patiently
 from starter.webhook_note import note_webhook
 
@@ -73,6 +73,7 @@ def translate(
         "the first track with speech")] = None,
     priority: Annotated[Literal["high", "normal", "low"], typer.Option(
         help="served first when workers are busy (high) or last (low)")] = "normal",
+    speakers: Speakers = "1",
     webhook: Annotated[str | None, typer.Option(
         help="URL called with the outcome when the job ends (signed, see the README)")] = None,
     webhook_unsigned: Annotated[bool, typer.Option(
@@ -95,7 +96,7 @@ def translate(
                         max_stretch=max_stretch, min_speed=min_speed, overflow=overflow,
                         subtitles=subtitles, strict=strict, glossary=terms, priority=priority,
                         webhook_url=webhook, webhook_unsigned=webhook_unsigned,
-                        audio_track=audio_track)
+                        audio_track=audio_track, speakers=speakers)
         settings = Settings()
         if webhook is not None:
             check_webhook(webhook, settings)

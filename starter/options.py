@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import ValidationError
 
 from dubbing.contract import DubJob, RedubRequest, TranscriptionSettings
@@ -13,6 +14,10 @@ from dubbing.limits import check_limits, unique_languages
 from dubbing.netguard import check_outbound
 from dubbing.settings import Settings
 from starter.app import EXIT_USAGE, Exit
+
+Speakers = Annotated[str, typer.Option(
+    "--speakers", help="who speaks: 1 (one voice for every line), auto (find the speakers) "
+    "or a count 2-10; each speaker is dubbed with a voice of its own")]
 
 
 def check_input(path: Path) -> None:

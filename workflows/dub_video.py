@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -22,33 +21,25 @@ with workflow.unsafe.imports_passed_through():
     from dubbing.stages import (
         ExtractInput,
         FetchInput,
-        FitInput,
         MediaInfo,
         PlanInput,
         ProbeInput,
         RenderInput,
-        SynthesizeInput,
-        TranscribeInput,
-        TranscribeOutput,
-        TranslateInput,
         Window,
     )
     from workflows import policies as p
     from workflows import registry as r
-    from workflows.concurrency import all_or_none, clock, user_failure
+    from workflows.concurrency import all_or_none, user_failure
     from workflows.controls import JobControls
     from workflows.ending import JobEnding
     from workflows.progress import Tracker
     from workflows.publish import publish, publish_media_seconds
     from workflows.redub import redub_line
-
-
-In = TypeVar("In")
-Out = TypeVar("Out")
+    from workflows.window_flow import WindowFlow
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class DubVideoWorkflow(JobControls, JobEnding):
+class DubVideoWorkflow(JobControls, JobEnding, WindowFlow):
     def __init__(self) -> None:
         self.tracker = Tracker(workflow.now())
         self.job_id = workflow.info().workflow_id
@@ -62,6 +53,9 @@ class DubVideoWorkflow(JobControls, JobEnding):
         self.transcribed: list[int] = []
         self.windows_total: int | None = None
         self.publisher: asyncio.Task[None] | None = None
+        self.embedded: dict[int, str] = {}
+        self.clustering = False
+        self.speakers_key: str | None = None
 
     @workflow.run
     async def run(self, job: DubJob) -> DubResult:
@@ -117,7 +111,9 @@ class DubVideoWorkflow(JobControls, JobEnding):
             self.tracker.set_total(stage, per_lang)
         self.tracker.set_total(Stage.RENDER, len(job.target_langs))
         slots = asyncio.Semaphore(job.max_parallel_windows)
-        done = await all_or_none([self._window(job, audio_key, w, slots) for w in windows])
+        diarized = job.speakers != "1" and workflow.patched("diarize-speakers")
+        each = self._diarized_window if diarized else self._window
+        done = await all_or_none([each(job, audio_key, w, slots) for w in windows])
         fit_keys = {lang: [d[1][lang] for d in done] for lang in job.target_langs}
         if self.redubs and workflow.patched("redub-while-running"):
             for request in self.redubs:
@@ -151,61 +147,6 @@ class DubVideoWorkflow(JobControls, JobEnding):
             workflow.logger.warning("redub of line %d skipped: %s", request.index,
                                     user_failure(err).message)
 
-    async def _window(self, job: DubJob, audio_key: str, window: Window,
-                      slots: asyncio.Semaphore) -> tuple[TranscribeOutput, dict[str, str]]:
-        """Transcribe one window, then translate, voice and fit it for every language."""
-        async with slots:
-            span = f"{clock(window.start)}-{clock(window.end)}"
-            self.tracker.stage = Stage.TRANSCRIBE
-            transcript = await self._run(
-                r.transcribe_window,
-                TranscribeInput(job_id=self.job_id, run_id=self.run_id, audio_key=audio_key,
-                                window=window, language=job.source_lang,
-                                settings=job.transcription),
-                f"transcribe {span}")
-            self.tracker.advance(Stage.TRANSCRIBE)
-            self.transcribed.append(transcript.count)
-            if self.windows_total is not None and len(self.transcribed) == self.windows_total:
-                self.lines = sum(self.transcribed)
-            fits = {}
-            for lang in job.target_langs:
-                fits[lang] = await self._voice_window(job, window, transcript, lang, span)
-            return transcript, fits
-
-    async def _voice_window(self, job: DubJob, window: Window, transcript: TranscribeOutput,
-                            lang: str, span: str) -> str:
-        self.tracker.stage = Stage.TRANSLATE
-        texts_key = await self._run(
-            r.translate_segments,
-            TranslateInput(job_id=self.job_id, run_id=self.run_id, window_index=window.index,
-                           segments_key=transcript.segments_key, source_lang=job.source_lang,
-                           target_lang=lang, translator=job.translator,
-                           glossary=job.glossary),
-            f"translate {span} {job.source_lang}->{lang}")
-        self.tracker.advance(Stage.TRANSLATE)
-        self.tracker.stage = Stage.SYNTHESIZE
-        assert self.audio_key is not None
-        clips_key = await self._run(
-            r.synthesize_segments,
-            SynthesizeInput(job_id=self.job_id, run_id=self.run_id,
-                            window_index=window.index, texts_key=texts_key,
-                            target_lang=lang, voice=job.voice, strict=job.strict,
-                            segments_key=transcript.segments_key, audio_key=self.audio_key,
-                            window_seconds=window.end - window.start,
-                            max_stretch=job.max_stretch, min_speed=job.min_speed),
-            f"synthesize {span} {lang}")
-        self.tracker.advance(Stage.SYNTHESIZE)
-        self.tracker.stage = Stage.FIT
-        fit_key = await self._run(
-            r.fit_segments,
-            FitInput(job_id=self.job_id, run_id=self.run_id, window=window, target_lang=lang,
-                     segments_key=transcript.segments_key, texts_key=texts_key,
-                     clips_key=clips_key, max_stretch=job.max_stretch,
-                     overflow=job.overflow, min_speed=job.min_speed),
-            f"fit {span} {lang}")
-        self.tracker.advance(Stage.FIT)
-        return fit_key
-
     async def _render(self, job: DubJob, info: MediaInfo, lang: str,
                       fit_keys: list[str], windows: list[Window]) -> OutputSet:
         return await self._run(
@@ -215,17 +156,3 @@ class DubVideoWorkflow(JobControls, JobEnding):
                         target_lang=lang, media=info, fit_keys=fit_keys, job=job,
                         windows=windows),
             f"mix and mux {lang}")
-
-    async def _run(self, ref: r.Activity[In, Out], inp: In, summary: str) -> Out:
-        """An activity of the job: none starts while paused; a cancel that came meanwhile
-        stops the job."""
-        await workflow.wait_condition(lambda: not self.tracker.paused)
-        done = await r.run(ref, inp, summary=summary, heartbeat=self.heartbeat)
-        self._stop_if_cancelled()
-        return done
-
-    def _stop_if_cancelled(self) -> None:
-        """An activity that finished although the job was cancelled meanwhile (a short one,
-        before its first heartbeat) must not let the job carry on."""
-        if workflow.cancellation_reason() is not None and workflow.patched("stop-on-cancel"):
-            raise asyncio.CancelledError(workflow.cancellation_reason())

@@ -20,6 +20,7 @@ class Tracker:
         self.state = JobState.RUNNING
         self.paused = False
         self.stages = {name: [0, 1] for name in WEIGHTS}
+        self.speakers: int | None = None  # once the lines are clustered by speaker
 
     def begin(self, stage: Stage, total: int = 1) -> None:
         self.stage = stage
@@ -72,4 +73,5 @@ class Tracker:
             elapsed_seconds=round(elapsed, 1),
             eta_seconds=round(eta, 1) if eta is not None else None,
             paused=self.paused,
+            speakers=self.speakers,
         )

@@ -25,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
     from dubbing.stages import (
         CancelJob,
         CleanupInput,
+        ClusterSpeakersInput,
+        EmbedSpeakersInput,
         ExtractInput,
         FetchInput,
         FitInput,
@@ -35,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         ProbeInput,
         RedubLine,
         RenderInput,
+        SpeakersOutput,
         SynthesizeInput,
         TranscribeInput,
         TranscribeOutput,
@@ -168,8 +171,17 @@ def notify_webhook(inp: WebhookCall) -> int: ...
 def start_webhook(inp: WebhookCall) -> None: ...
 
 
+@declare(GPU_TASK_QUEUE, p.MODEL_RETRY, _window)
+def embed_speakers(inp: EmbedSpeakersInput) -> str: ...
+
+
+@declare(CPU_TASK_QUEUE, p.MEDIA_RETRY, _short)
+def cluster_speakers(inp: ClusterSpeakersInput) -> SpeakersOutput: ...
+
+
 ALL: tuple[Activity[Any, Any], ...] = (
     fetch_source, probe_media, extract_audio, plan_windows, transcribe_window, translate_segments,
     synthesize_segments, fit_segments, render_outputs, cleanup_job, prepare_redub,
-    load_manifest, request_cancellation, notify_webhook, start_webhook,
+    load_manifest, request_cancellation, notify_webhook, start_webhook, embed_speakers,
+    cluster_speakers,
 )

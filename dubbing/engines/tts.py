@@ -1,4 +1,8 @@
-"""Speech synthesis engines: espeak-ng and Piper offline, XTTS (coqui-tts) on GPU."""
+"""Speech synthesis engines: espeak-ng and Piper offline, XTTS (coqui-tts) on GPU.
+
+A diarized job gives each speaker a voice (`dubbing.voices`): S1 keeps the job's voice, the
+others speak with espeak-ng variants at their own pitch (`speaker_synthesizer`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from dubbing.engines import models
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
 from dubbing.languages import ESPEAK_VOICES
 from dubbing.media.tools import require, run_tool
+from dubbing.voices import speaker_voice
 
 ESPEAK_WPM = 165
 
@@ -27,23 +32,33 @@ class Espeak:
     name = "espeak-ng"
     has_rate = True
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, variant: str | None = None, pitch: int | None = None) -> None:
         voice = ESPEAK_VOICES.get(lang)
         if voice is None:
             raise UnsupportedLanguageError(f"espeak-ng has no voice for {lang!r} here")
-        self.voice = voice
+        self.voice = f"{voice}+{variant}" if variant else voice
+        self.pitch = pitch
         self.binary = require("espeak-ng", "espeak-ng")
+
+    @property
+    def voice_name(self) -> str:
+        return f"espeak-ng {self.voice}" + (f" pitch {self.pitch}" if self.pitch is not None
+                                              else "")
+
+    def args(self, dest: Path, rate: float = 1.0) -> list[str]:
+        wpm = str(round(ESPEAK_WPM * rate))
+        pitch = ["-p", str(self.pitch)] if self.pitch is not None else []
+        return [self.binary, "-v", self.voice, *pitch, "-s", wpm, "-w", str(dest), "--stdin"]
 
     def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None:
         # Text goes through stdin so that a line starting with '-' is never read as an option.
-        wpm = str(round(ESPEAK_WPM * rate))
-        run_tool([self.binary, "-v", self.voice, "-s", wpm, "-w", str(dest),
-                  "--stdin"], what="espeak-ng", input_text=text, timeout=120)
+        run_tool(self.args(dest, rate), what="espeak-ng", input_text=text, timeout=120)
 
 
 class Piper:
     name = "piper"
     has_rate = True
+    voice_name = "piper joe-us"
 
     def __init__(self, lang: str) -> None:
         if lang != "en":
@@ -68,10 +83,16 @@ def _load_piper() -> Any:
 
 
 class Xtts:
-    """XTTS v2 voice cloning; needs the 'gpu' extra and the model files."""
+    """XTTS v2 voice cloning; needs the 'gpu' extra and the model files.
+
+    In a diarized job every speaker is cloned from the same reference (the window's longest
+    speech, whoever speaks it): references per speaker are not cut yet, so XTTS gives all
+    speakers one voice.
+    """
 
     name = "xtts"
     has_rate = True
+    voice_name = "xtts"
 
     # Used when no reference of the speaker could be cut (a window without enough speech).
     STOCK_SPEAKER = "Ana Florence"
@@ -119,3 +140,19 @@ def make_synthesizer(voice: str, lang: str, reference: Path | None = None) -> Sy
     if voice == "xtts":
         return Xtts(lang, reference)
     raise ConfigurationError(f"unknown voice {voice!r}; choose one of: {', '.join(VOICES)}")
+
+
+def voice_name(engine: Synthesizer) -> str:
+    """Which voice an engine speaks with, as the report names it."""
+    return str(getattr(engine, "voice_name", engine.name))
+
+
+def speaker_synthesizer(voice: str, lang: str, speaker: str | None,
+                        reference: Path | None = None) -> Synthesizer:
+    """The engine for one speaker's lines: S1 (or no speaker) the job's `voice`; another
+    speaker its espeak-ng variant and pitch, except with XTTS, which clones every speaker
+    from `reference`."""
+    choice = speaker_voice(speaker)
+    if choice.variant is None or voice == "xtts":
+        return make_synthesizer(voice, lang, reference)
+    return Espeak(lang, choice.variant, choice.pitch)

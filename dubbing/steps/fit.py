@@ -48,7 +48,8 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
                            translation_engine=used.get("engine"),
                            translation_fallback=used.get("fallback_reason"),
                            unknown_words=used.get("unknown_words") or [],
-                           revisions=history.get(str(i), []))
+                           revisions=history.get(str(i), []), speaker=clip.speaker,
+                           voice=clip.voice)
         record = record.model_copy(update={"revision": len(record.revisions)})
         if clip.key is not None:
             last = i + 1 == len(segments)

@@ -93,7 +93,8 @@ def _write_subtitles(store: Store, scratch: Path, records: list[FitRecord],
     """Store both languages' SRT and VTT; keep the SRTs at hand for the container.
 
     Source cues follow the source speech; target cues follow the dub voice."""
-    source_cues = layout([Line(r.start, r.end, r.source_text) for r in records], SOURCE_HOLD)
+    source_cues = layout([Line(r.start, r.end, r.source_text, speaker=r.speaker)
+                          for r in records], SOURCE_HOLD)
     target_cues = layout([_dub_line(r) for r in records], TARGET_HOLD)
     files = render.Subtitles(SubtitleMode(inp.job.subtitles if inp.job else "none"),
                              scratch / "target.srt", scratch / "source.srt")
@@ -109,10 +110,10 @@ def _write_subtitles(store: Store, scratch: Path, records: list[FitRecord],
 def _dub_line(r: FitRecord) -> Line:
     """Where the dub of a line is heard; an isolated line keeps the source speech's times."""
     if r.fitted_key is None or r.placed_seconds <= 0:
-        return Line(r.start, r.end, r.target_text)
+        return Line(r.start, r.end, r.target_text, speaker=r.speaker)
     start = r.placed_from
     return Line(start, start + r.placed_seconds, r.target_text,
-                [(start + a, start + b) for a, b in r.voice_pauses])
+                [(start + a, start + b) for a, b in r.voice_pauses], r.speaker)
 
 
 def _placements(store: Store, scratch: Path, records: list[FitRecord],

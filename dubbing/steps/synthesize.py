@@ -4,7 +4,8 @@ Checkpointed after every line: a retried attempt resumes at the first line not y
 Each line gets the first step of the fit ladder here: when its natural length differs from its
 speaker's span and the engine can, it is synthesized again at a faster or slower speaking rate
 (within the job's limits). Clips are stored without the engine's leading and trailing silence,
-so a clip placed on a speaker's onset speaks there.
+so a clip placed on a speaker's onset speaks there. In a diarized job each line is voiced
+with its speaker's voice (`tts.speaker_synthesizer`); a redub keeps the speaker its clip had.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dubbing.fit import Limits, speaking_rate
 from dubbing.media import audio
 from dubbing.stages import Clip, Segment, SynthesizeCheckpoint, SynthesizeInput
 from dubbing.steps import Beat, Done
+from dubbing.steps.diarize import window_labels
 from dubbing.storage import Store
 from dubbing.tracing import tracer
 
@@ -33,23 +35,42 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     texts: list[str] = store.get_json(inp.texts_key)
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
     spans = _spans(segments, len(texts))
-    engine = tts.make_synthesizer(inp.voice, inp.target_lang,
-                                  _reference(store, scratch, inp, segments))
+    reference = _reference(store, scratch, inp, segments)
     key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang, run=inp.run_id)
+    stored = ([Clip.model_validate(c) for c in store.get_json(key)] if inp.lines is not None
+              else [])
+    labels = _labels(store, inp, len(texts), stored)
+    engines = {label: tts.speaker_synthesizer(inp.voice, inp.target_lang, label, reference)
+               for label in dict.fromkeys(labels or [None])}
+
+    def voice(index: int) -> Clip:
+        return _voice_line(store, scratch, inp, engines[labels[index]], index, texts[index],
+                           spans[index], labels[index])
+
     if inp.lines is not None:  # a redub: voice only these lines again
-        clips = [Clip.model_validate(c) for c in store.get_json(key)]
+        clips = stored
         for index in inp.lines:
-            clips[index] = _voice_line(store, scratch, inp, engine, index, texts[index],
-                                       spans[index])
+            clips[index] = voice(index)
     else:
         clips = list(checkpoint.clips) if checkpoint else []
         clips = [c for c in clips if c.key is None or store.exists(c.key)]
     for index in range(len(clips), len(texts)):
-        clips.append(_voice_line(store, scratch, inp, engine, index, texts[index], spans[index]))
+        clips.append(voice(index))
         beat(SynthesizeCheckpoint(clips=clips))
     store.put_json(key, [c.model_dump() for c in clips])
     voiced = [c for c in clips if c.key is not None]
     return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
+
+
+def _labels(store: Store, inp: SynthesizeInput, count: int,
+            stored: list[Clip]) -> list[str | None]:
+    """Each line's speaker: from the job's labels, else (a redub) the speaker its clip had."""
+    found: list[str | None] = [None] * count
+    if inp.speakers_key is not None:
+        found = list(window_labels(store.get_json(inp.speakers_key), inp.window_index))
+    elif stored:
+        found = [c.speaker for c in stored]
+    return found if len(found) == count else [None] * count
 
 
 def _spans(segments: list[Segment], count: int) -> list[float | None]:
@@ -74,7 +95,7 @@ def _reference(store: Store, scratch: Path, inp: SynthesizeInput,
 
 
 def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,
-                index: int, text: str, span: float | None) -> Clip:
+                index: int, text: str, span: float | None, speaker: str | None) -> Clip:
     dest = scratch / f"clip-{index:04d}.wav"
     try:
         natural = _synthesize(engine, inp, index, text, dest, 1.0)
@@ -90,13 +111,15 @@ def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.S
             raise SegmentFailedError(
                 f"{problem}: {exc}; run without --strict to keep the original audio there"
             ) from exc
-        return Clip(index=index, key=None, duration=0.0, error=f"{problem}: {exc}")
+        return Clip(index=index, key=None, duration=0.0, error=f"{problem}: {exc}",
+                    speaker=speaker)
     key = keys.clip_key(inp.job_id, inp.window_index, inp.target_lang, index, inp.revision,
                         run=inp.run_id)
     store.put_file(key, dest)
     dest.unlink()
     return Clip(index=index, key=key, duration=round(seconds, 4), rate=rate,
-                natural_seconds=round(natural, 4))
+                natural_seconds=round(natural, 4), speaker=speaker,
+                voice=tts.voice_name(engine))
 
 
 def _synthesize(engine: tts.Synthesizer, inp: SynthesizeInput, index: int, text: str,

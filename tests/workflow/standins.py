@@ -26,6 +26,8 @@ from dubbing.contract import OUTPUT_KINDS, DubJob, FitSummary, OutputSet
 from dubbing.stages import (
     CancelJob,
     CleanupInput,
+    ClusterSpeakersInput,
+    EmbedSpeakersInput,
     ExtractInput,
     FetchInput,
     FitInput,
@@ -36,6 +38,7 @@ from dubbing.stages import (
     ProbeInput,
     RedubLine,
     RenderInput,
+    SpeakersOutput,
     SynthesizeInput,
     TranscribeInput,
     TranscribeOutput,
@@ -181,6 +184,16 @@ class StandIns:
             segments_key=keys.segments_key(inp.job_id, inp.window.index),
             count=SEGMENTS_PER_WINDOW, decoded_seconds=inp.window.end - inp.window.start))
 
+    @activity.defn(name="embed_speakers")
+    async def embed_speakers(self, inp: EmbedSpeakersInput) -> str:
+        return await self._run("embed_speakers", inp, lambda: keys.embeddings_key(
+            inp.job_id, inp.window.index, run=inp.run_id))
+
+    @activity.defn(name="cluster_speakers")
+    async def cluster_speakers(self, inp: ClusterSpeakersInput) -> SpeakersOutput:
+        return await self._run("cluster_speakers", inp, lambda: SpeakersOutput(
+            speakers_key=keys.speakers_key(inp.job_id, run=inp.run_id), count=2))
+
     @activity.defn(name="translate_segments")
     async def translate_segments(self, inp: TranslateInput) -> str:
         return await self._run("translate_segments", inp, lambda: keys.texts_key(
@@ -244,10 +257,11 @@ class StandIns:
         return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
                 self.translate_segments, self.fit_segments, self.render_outputs,
                 self.cleanup_job, self.prepare_redub, self.load_manifest,
-                self.request_cancellation, self.notify_webhook, self.start_webhook]
+                self.request_cancellation, self.notify_webhook, self.start_webhook,
+                self.cluster_speakers]
 
     def gpu(self) -> list[Callable[..., Any]]:
-        return [self.transcribe_window, self.synthesize_segments]
+        return [self.transcribe_window, self.synthesize_segments, self.embed_speakers]
 
 
 # ---- hooks --------------------------------------------------------------------------------
