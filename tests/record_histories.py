@@ -28,6 +28,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench import speakers_media
 from bench.media import speech_video
 from dubbing import keys
 from dubbing.contract import (
@@ -154,6 +155,18 @@ async def from_source_url(client: Client, store: Store, tmp: Path) -> None:
         httpd.shutdown()
 
 
+async def diarized(client: Client, store: Store, tmp: Path) -> None:
+    """speakers="auto" on a two-speaker dialogue in two windows, one at a time: each
+    embedded, then one clustering, then the voices."""
+    def make() -> Path:
+        speakers_media.dialogue(tmp / "pair.wav", ["reader", "joe"], 8, seed=7)
+        return speakers_media.as_video(tmp / "pair.wav", tmp / "pair.mp4")
+
+    video = await asyncio.to_thread(make)
+    job = _job(video, speakers="auto", window_seconds=20, max_parallel_windows=1)
+    await _save(await jobs.submit(client, store, video, job), "dubvideo-diarized")
+
+
 class QuietFiles(SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
@@ -174,7 +187,7 @@ async def main() -> None:
                     build_worker(env.client, settings, Role.GPU):
                 for record in (completed_then_redubbed, failed, cancelled,
                                paused_resumed_redubbed, batch_with_a_failed_item,
-                               from_source_url):
+                               from_source_url, diarized):
                     if not ONLY or record.__name__ in ONLY:
                         await record(env.client, store, Path(tmp))
 

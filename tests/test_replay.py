@@ -66,6 +66,10 @@ def test_histories_hold_todays_patch_markers() -> None:
     assert "run-scoped-storage" in patches(folder / "dubvideo-paused-resumed-redubbed-r2.json")
     # The HTTP API's source_url (`python -m tests.record_histories r3 from_source_url`).
     assert "fetch-source-url" in patches(folder / "dubvideo-source-url-r3.json")
+    # Diarization (`python -m tests.record_histories r4 diarized`); jobs with one speaker
+    # never reach the patch, so the older histories hold no marker of it.
+    assert "diarize-speakers" in patches(folder / "dubvideo-diarized-r4.json")
+    assert "diarize-speakers" not in patches(folder / "dubvideo-completed-r2.json")
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

@@ -4,6 +4,7 @@ windows outnumber the slots; a one-speaker job runs neither activity."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
@@ -69,7 +70,7 @@ async def test_one_slot_and_three_windows_do_not_deadlock(
     # One slot: never two window activities on the GPU at once.
     gpu = sorted((c for c in stand_ins.of(wf_id) if c.queue == GPU_TASK_QUEUE),
                  key=lambda c: c.started)
-    assert all(before(a, b) for a, b in zip(gpu, gpu[1:], strict=False))
+    assert all(before(a, b) for a, b in itertools.pairwise(gpu))
     assert len(stand_ins.of(wf_id, "fit_segments")) == 3
 
 
