@@ -41,6 +41,31 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def _host_name(value: str) -> str:
+    """`host` of a `host:port` or `[v6]:port` Host header value."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value.partition("]")[0] + "]"
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _same_machine(request: Request) -> None:
+    """Without keys, a web page elsewhere must not steer the local API through the browser:
+    the Host must name this machine (no DNS rebinding), and a request a browser sends from
+    another origin (cross-site forms and fetches carry Origin) is refused."""
+    host = request.headers.get("host", "")
+    if _host_name(host) not in LOCAL_NAMES:
+        raise Problem(403, "without API keys this API answers only to 127.0.0.1, localhost or "
+                      "[::1] (set DUB_API_KEYS to serve other names)", "forbidden")
+    origin = request.headers.get("origin")
+    if origin is not None and origin.lower().split("://", 1)[-1] != host.strip().lower():
+        raise Problem(403, "a request from another web origin is refused without API keys",
+                      "forbidden")
+
+
 class Keys:
     def __init__(self, hashes: dict[str, str]) -> None:
         self.hashes = hashes
@@ -54,10 +79,11 @@ class Keys:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if self.local_only:
-            if _loopback(request.client.host if request.client else None):
-                return LOCAL_TENANT
-            raise Problem(401, "this API has no keys configured and serves this machine only; "
-                          "set DUB_API_KEYS to serve others", "unauthorized")
+            if not _loopback(request.client.host if request.client else None):
+                raise Problem(401, "this API has no keys configured and serves this machine "
+                              "only; set DUB_API_KEYS to serve others", "unauthorized")
+            _same_machine(request)
+            return LOCAL_TENANT
         if scheme.lower() != "bearer" or not token:
             raise Problem(401, "send an API key: Authorization: Bearer <key>", "unauthorized",
                           {"WWW-Authenticate": "Bearer"})

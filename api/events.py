@@ -60,20 +60,32 @@ class Hub:
         fresh = asyncio.get_running_loop().time() - watch.at < self.interval
         return watch.last if fresh else None
 
-    async def follow(self, job_id: str, fetch: Fetch) -> AsyncIterator[Dub]:
-        """Each new state of the job, ending with its final one (or when the API stops)."""
+    def subscribe(self, job_id: str, fetch: Fetch) -> asyncio.Queue[Dub | None]:
+        """A queue of the job's new states (None: no more), polled while anyone listens."""
         watch = self.watches.setdefault(job_id, _Watch())
         queue: asyncio.Queue[Dub | None] = asyncio.Queue()
         watch.queues.add(queue)
         if watch.last is not None:
             queue.put_nowait(watch.last)
-        if watch.task is None or watch.task.done():
+        if self.closing:
+            queue.put_nowait(None)
+        elif watch.task is None or watch.task.done():
             watch.task = asyncio.create_task(self._poll(job_id, watch, fetch))
+        return queue
+
+    def unsubscribe(self, job_id: str, queue: asyncio.Queue[Dub | None]) -> None:
+        watch = self.watches.get(job_id)
+        if watch is not None:
+            watch.queues.discard(queue)
+
+    async def follow(self, job_id: str, fetch: Fetch) -> AsyncIterator[Dub]:
+        """Each new state of the job, ending with its final one (or when the API stops)."""
+        queue = self.subscribe(job_id, fetch)
         try:
             while (dub := await queue.get()) is not None:
                 yield dub
         finally:
-            watch.queues.discard(queue)
+            self.unsubscribe(job_id, queue)
 
     def begin_close(self) -> None:
         """The API is stopping: every stream gets its final event and ends now (called from
@@ -97,14 +109,32 @@ def frame(event: str, dub: Dub) -> str:
     return f"event: {event}\ndata: {json.dumps(dub.model_dump(mode='json'))}\n\n"
 
 
+KEEP_ALIVE_SECONDS = 15.0
+
+
 async def stream(hub: Hub, job_id: str, fetch: Fetch, first: Dub) -> AsyncIterator[str]:
-    """The SSE body: `progress` events, then one `end` event with the final state."""
+    """The SSE body: `progress` events, then one `end` event with the final state; a comment
+    line while nothing changes (so proxies keep the stream), and `close` with the last known
+    state when the API stops before the job ends (reconnect to go on)."""
     last = first
+    if first.state in ENDED:
+        yield frame("end", first)
+        return
     yield frame("progress", first)
-    if first.state not in ENDED:
-        async for dub in hub.follow(job_id, fetch):
+    queue = hub.subscribe(job_id, fetch)
+    try:
+        while True:
+            try:
+                dub = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if dub is None:
+                break
             if dub != last:
                 last = dub
                 if dub.state not in ENDED:
                     yield frame("progress", dub)
-    yield frame("end", last)
+    finally:
+        hub.unsubscribe(job_id, queue)
+    yield frame("end" if last.state in ENDED else "close", last)

@@ -29,6 +29,9 @@ def _owner(svc: Service, request: Request, job_id: str) -> str:
     params = request.query_params
     if svc.signer.valid(request.url.path, params.get("expires"), params.get("sig")):
         return job_id.partition(".")[0]
+    if "sig" in params:
+        raise Problem(401, "this download link is not valid (or has expired); read the dub "
+                      "again for fresh links", "unauthorized")
     return svc.keys.tenant(request)
 
 
@@ -60,6 +63,14 @@ def _upload_key(who: str, upload_id: str) -> str:
     return f"api/uploads/{who}/{upload_id}"
 
 
+async def _meta(svc: Service, key: str, upload_id: str) -> dict[str, Any]:
+    if not await asyncio.to_thread(svc.store.exists, f"{key}/meta.json"):
+        raise Problem(404, f"upload {upload_id} does not exist or was used for a dub already; "
+                      "ask for a new one (POST /v1/uploads)", "not-found")
+    meta: dict[str, Any] = await asyncio.to_thread(svc.store.get_json, f"{key}/meta.json")
+    return meta
+
+
 @router.post("/v1/uploads", response_model=UploadTicket, status_code=201,
              summary="Step one of a two-step upload: a signed URL to PUT the bytes to")
 async def new_upload(ticket: UploadRequest, svc: Svc, who: Tenant) -> UploadTicket:
@@ -84,7 +95,7 @@ async def put_upload(who: str, upload_id: str, request: Request, svc: Svc) -> Re
         raise Problem(401, "this upload URL is not valid (or has expired); ask for a new one",
                       "unauthorized")
     key = _upload_key(who, upload_id)
-    meta = await asyncio.to_thread(svc.store.get_json, f"{key}/meta.json")
+    meta = await _meta(svc, key, upload_id)
     async with scratch(svc.settings.scratch_dir) as folder:
         path = folder / scratch_name(meta["filename"])
         await receive_body(request, path, meta["filename"], svc.settings.api_max_upload_mb)
@@ -106,7 +117,7 @@ async def submit_json(svc: Service, who: str, body: dict[str, Any],
     if not await asyncio.to_thread(svc.store.exists, f"{key}/data"):
         raise Problem(404, f"upload {upload_id} has no data: PUT the file to its upload_url "
                       "first", "not-found")
-    meta = await asyncio.to_thread(svc.store.get_json, f"{key}/meta.json")
+    meta = await _meta(svc, key, upload_id)
     async with scratch(svc.settings.scratch_dir) as folder:
         path = folder / scratch_name(meta["filename"])
         await asyncio.to_thread(svc.store.get_file, f"{key}/data", path)

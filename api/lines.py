@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import ValidationError
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.models import LineEdit, Lines, Redubbed
 from api.problems import Problem
@@ -59,6 +60,9 @@ async def redub(job_id: str, index: int, lang: Lang, edit: LineEdit, svc: Svc,
         raise Problem(422, f"{error['loc'][0]}: {error['msg']}", "bad-input") from None
     try:
         done = await svc.dubs.redub(job_id, request)
+    except WorkflowAlreadyStartedError:
+        raise Problem(409, f"a redub of dub {job_id} is running; send this one when it is "
+                      "done", "conflict") from None
     except ValueError as exc:
         raise Problem(409, str(exc), "conflict") from None
     except (WorkflowUpdateFailedError, WorkflowFailureError) as exc:

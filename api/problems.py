@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -72,6 +73,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DubError)
     async def _dub_error(request: Request, exc: DubError) -> JSONResponse:
         return respond(request, from_dub_error(exc))
+
+    @app.exception_handler(ValidationError)
+    async def _model(request: Request, exc: ValidationError) -> JSONResponse:
+        errors = exc.errors()
+        where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
+        message = str(errors[0]["msg"] if errors else "invalid").removeprefix("Value error, ")
+        return respond(request, Problem(422, f"{where or 'body'}: {message}", "bad-input"))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -44,23 +44,25 @@ async def _delete_history(svc: Service, workflow_id: str) -> None:
                     workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id)))
 
 
-async def _gone(svc: Service, workflow_id: str, seconds: float = 15.0) -> None:
+async def _gone(svc: Service, workflow_id: str, seconds: float = 15.0) -> bool:
     """Wait until the server forgets the workflow (deletion runs in the background there), so
-    a read right after the DELETE is a 404."""
+    a read right after the DELETE is a 404; False when it has not yet."""
     handle = svc.dubs.client.get_workflow_handle(workflow_id)
     for _ in range(int(seconds / 0.1)):
         try:
             await handle.describe()
         except RPCError:
-            return
+            return True
         await asyncio.sleep(0.1)
+    return False
 
 
-async def remove(svc: Service, job_id: str) -> None:
+async def remove(svc: Service, job_id: str) -> bool:
+    """Whether the job is gone already (else its history is still being deleted)."""
     related = (job_id, f"{job_id}-redub", webhook_workflow_id(job_id))
     for workflow_id in related:
         await _stop(svc, workflow_id, workflow_id == job_id)
     await asyncio.to_thread(svc.store.delete_prefix, keys.job_prefix(job_id))
     for workflow_id in related:
         await _delete_history(svc, workflow_id)
-    await _gone(svc, job_id)
+    return await _gone(svc, job_id)

@@ -37,11 +37,16 @@ async def _json(request: Request) -> dict[str, Any]:
             raise Problem(413, f"the JSON body is over {MAX_JSON // 1024} KiB", "too-large")
     try:
         body = json.loads(data or b"{}")
-    except json.JSONDecodeError:
-        raise Problem(400, "the body is not JSON", "bad-request") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise Problem(400, "the body is not JSON (UTF-8, not nested too deeply)",
+                      "bad-request") from None
     if not isinstance(body, dict):
         raise Problem(400, "the body is not a JSON object", "bad-request")
     return body
+
+
+def is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith("application/json")
 
 
 def _created(dub: Dub, created: bool) -> JSONResponse:
@@ -53,7 +58,7 @@ def _created(dub: Dub, created: bool) -> JSONResponse:
              summary="Dub a video: a multipart upload (field `file`), or JSON with upload_id")
 async def create(request: Request, svc: Svc, who: Tenant,
                  idempotency_key: Annotated[str | None, Header()] = None) -> JSONResponse:
-    if request.headers.get("content-type", "").startswith("application/json"):
+    if is_json(request):
         from api.files import submit_json  # the two-step upload and source_url
 
         dub, created = await submit_json(svc, who, await _json(request), idempotency_key)
@@ -138,6 +143,9 @@ async def resume(job_id: str, svc: Svc, who: Tenant) -> Dub:
 
 @router.post("/{job_id}/cancel", response_model=Dub, status_code=202, summary="Stop the job")
 async def cancel(job_id: str, svc: Svc, who: Tenant, request: Request) -> JSONResponse:
+    if request.headers.get("content-length", "0") not in ("", "0") and not is_json(request):
+        raise Problem(415, "send the reason as application/json: {\"reason\": \"...\"}",
+                      "unsupported")
     body = CancelBody.model_validate(await _json(request))
     handle, dub = await describe(svc.dubs, job_id, who)
     if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
@@ -151,6 +159,9 @@ async def cancel(job_id: str, svc: Svc, who: Tenant, request: Request) -> JSONRe
 
 @router.delete("/{job_id}", status_code=204, summary="Remove the job, its files and history")
 async def delete(job_id: str, svc: Svc, who: Tenant) -> Response:
+    """204 once nothing of the job is left; 202 when the server is still deleting its history
+    (its files are gone already; a read may show it a little longer)."""
     await describe(svc.dubs, job_id, who)
-    await removal.remove(svc, job_id)
-    return Response(status_code=204)
+    if await removal.remove(svc, job_id):
+        return Response(status_code=204)
+    return JSONResponse({"id": job_id, "state": "deleting"}, status_code=202)

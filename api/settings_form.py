@@ -24,7 +24,11 @@ KNOWN = {"to", "from", "glossary", *SCALARS, *FLAGS, *NUMBERS}
 def _languages(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = value.strip()
-        value = json.loads(value) if value.startswith("[") else value.split(",")
+        try:
+            value = json.loads(value) if value.startswith("[") else value.split(",")
+        except json.JSONDecodeError:
+            raise Problem(422, "to: not a JSON list; give language codes, comma separated "
+                          "or a JSON list", "bad-input") from None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise Problem(422, "to: give language codes, comma separated or a JSON list",
                       "bad-input")

@@ -16,7 +16,7 @@ from api.models import Dub
 from api.problems import Problem
 from api.service import Service
 from api.settings_form import job_from
-from api.submit import check_idempotency, exists, record_idempotency
+from api.submit import check_idempotency, exists
 from api.views import describe
 from dubbing import keys
 from dubbing.contract import WORKFLOW_NAME
@@ -44,18 +44,17 @@ async def submit_url(svc: Service, who: str, body: dict[str, Any],
                             allow_private=svc.settings.allow_private_addresses,
                             what="source_url")
     name = _name(url)
-    job = job_from(body, name, svc.settings)
+    job = await asyncio.to_thread(job_from, body, name, svc.settings)  # resolves webhooks
     digest = hashlib.sha256(f"url\n{url}".encode()).hexdigest()
     job_id = shared.job_id_for(PurePosixPath(name).stem, digest, job, None, who)
     job = job.model_copy(update={"input_key": keys.input_key(job_id),
                                  "source_key": keys.source_key(job_id)})
-    record = await check_idempotency(svc, who, idempotency_key, job_id)
+    await check_idempotency(svc, who, idempotency_key, job_id)
     existed = await exists(svc, job_id)
     assert job.source_key is not None
     await asyncio.to_thread(svc.store.put_json, job.source_key, {"url": url})
     with contextlib.suppress(WorkflowAlreadyStartedError):  # completed before: it stands
         await svc.dubs.client.start_workflow(WORKFLOW_NAME, job, id=job_id,
                                              **start_options(job, None, who))
-    await record_idempotency(svc, record, job_id)
     _, dub = await describe(svc.dubs, job_id, who)
     return dub, not existed

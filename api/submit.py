@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -41,19 +42,18 @@ def _probe(path: Path, name: str, svc: Service) -> None:
 
 async def check_idempotency(svc: Service, tenant: str, key: str | None,
                             job_id: str) -> str | None:
-    """The key's record; a 409 when the key was used for another job."""
-    record = idempotency_record(tenant, key) if key else None
-    if record is not None and await asyncio.to_thread(svc.store.exists, record):
+    """Claim the key for `job_id` (create-if-absent, so of two requests at once with one key
+    only one wins); a 409 when the key belongs to another job."""
+    if not key:
+        return None
+    record = idempotency_record(tenant, key)
+    body = json.dumps({"job_id": job_id}).encode()
+    if not await asyncio.to_thread(svc.store.put_new, record, body):
         earlier = (await asyncio.to_thread(svc.store.get_json, record))["job_id"]
         if earlier != job_id:
             raise Problem(409, "this Idempotency-Key was used for another input or other "
                           "settings; use a new key for a new job", "idempotency-conflict")
     return record
-
-
-async def record_idempotency(svc: Service, record: str | None, job_id: str) -> None:
-    if record is not None:
-        await asyncio.to_thread(svc.store.put_json, record, {"job_id": job_id})
 
 
 async def exists(svc: Service, job_id: str) -> bool:
@@ -70,15 +70,14 @@ async def submit(svc: Service, tenant: str, path: Path, filename: str, fields: d
                  idempotency_key: str | None) -> tuple[Dub, bool]:
     """The job's summary, and whether it was created by this request."""
     name = client_name(filename) or "upload"
-    job = job_from(fields, name, svc.settings)
+    job = await asyncio.to_thread(job_from, fields, name, svc.settings)  # resolves webhooks
     await asyncio.to_thread(_probe, path, name, svc)
     digest = await asyncio.to_thread(shared.file_digest, path)
     stem = Path(name).stem
     job_id = shared.job_id_for(stem, digest, job, None, tenant)
-    record = await check_idempotency(svc, tenant, idempotency_key, job_id)
+    await check_idempotency(svc, tenant, idempotency_key, job_id)
     existed = await exists(svc, job_id)
     await shared.submit(svc.dubs.client, svc.store, path, job, None, svc.settings,
                         tenant=tenant, stem=stem, digest=digest)
-    await record_idempotency(svc, record, job_id)
     _, dub = await describe(svc.dubs, job_id, tenant)
     return dub, not existed

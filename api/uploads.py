@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
@@ -42,7 +43,8 @@ class _Sink:
         self.got = Received()
         self.out: BinaryIO | None = None
         self.head = b""
-        self.headers: dict[str, str] = {}
+        self.headers: dict[str, bytes] = {}
+        self.parts = 0
         self._name = b""
         self._value = b""
         self._field: bytearray | None = None
@@ -58,20 +60,26 @@ class _Sink:
         self._value += data[start:end]
 
     def header_end(self) -> None:
-        self.headers[self._name.decode("latin-1").lower()] = self._value.decode("utf-8", "replace")
+        self.headers[self._name.decode("latin-1").lower()] = self._value  # raw: UTF-8 names
         self._name = self._value = b""
 
     def headers_done(self) -> None:
-        _, options = parse_options_header(self.headers.get("content-disposition", ""))
+        self.parts += 1
+        if self.parts > MAX_FIELDS:
+            self.fail(Problem(413, f"more than {MAX_FIELDS} form fields", "too-large"))
+        _, options = parse_options_header(self.headers.get("content-disposition", b""))
         name = options.get(b"name", b"").decode("utf-8", "replace")
-        if name == "file" and b"filename" in options and self.got.path is None:
-            self.got.filename = options[b"filename"].decode("utf-8", "replace")
+        if name == "file":
+            if self.got.path is not None:
+                self.fail(Problem(422, "the form has two 'file' fields; send one video a "
+                                  "request", "bad-input"))
+            self.got.filename = options.get(b"filename", b"").decode("utf-8", "replace")
             self.got.path = self.folder / scratch_name(self.got.filename)
             self.out = self.got.path.open("wb")
             self._field = None
         else:
-            if len(self.got.fields) >= MAX_FIELDS:
-                self.fail(Problem(413, f"more than {MAX_FIELDS} form fields", "too-large"))
+            if name in self.got.fields and name != "to":
+                self.fail(Problem(422, f"form field {name[:40]!r} is given twice", "bad-input"))
             self._field = bytearray()
             self._current = name
 
@@ -99,11 +107,16 @@ class _Sink:
 
     def part_end(self) -> None:
         if self._field is not None:
-            self.got.fields[self._current] = self._field.decode("utf-8", "replace")
+            value = self._field.decode("utf-8", "replace")
+            earlier = self.got.fields.get(self._current)  # `to` may be repeated: a list
+            self.got.fields[self._current] = f"{earlier},{value}" if earlier else value
             self._field = None
         elif self.out is not None:
             self.out.close()
             self.out = None
+            if self.got.size == 0:
+                self.fail(Problem(422, f"{self.got.filename[:120] or 'the upload'}: the file is "
+                                  "empty", "bad-input"))
             if not looks_like_media(self.head):
                 self.fail(not_media(self.got.filename))
 
@@ -167,6 +180,7 @@ async def receive_form(request: Request, folder: Path, limit_mb: float) -> Recei
     limit = int(limit_mb * 1024 * 1024)
     _check_length(request, limit, limit_mb)
     kind, options = parse_options_header(request.headers.get("content-type", ""))
+    kind = kind.lower()
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise Problem(415, "send multipart/form-data with the media in the field 'file', or "
@@ -180,6 +194,9 @@ async def receive_form(request: Request, folder: Path, limit_mb: float) -> Recei
     try:
         await _pump(request, parser.write)
         parser.finalize()
+    except MultipartParseError:
+        raise Problem(400, "the multipart body is malformed; send multipart/form-data with "
+                      "the media in the field 'file'", "bad-request") from None
     finally:
         if sink.out is not None:
             sink.out.close()

@@ -18,17 +18,22 @@ SCHEMES = ("http", "https")
 def check_outbound(url: str, *, allow_private: bool = False, what: str = "URL") -> None:
     """Raise ConfigurationError (one line, the URL without credentials) unless `url` may be
     requested."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(f"{what}: not a valid URL (check the host and the port); give "
+                                 "an absolute http:// or https:// address") from None
     shown = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else "the given value"
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise ConfigurationError(f"{what} {shown}... is not an http(s) URL; give an absolute "
                                  "http:// or https:// address")
     if parts.username is not None or parts.password is not None:
         raise ConfigurationError(f"{what} {shown}... carries credentials; remove user:password@ "
-                                 "(the webhook is signed, see DUB_WEBHOOK_SECRET)")
+                                 "(no credentials travel in URLs)")
     if allow_private:
         return
-    for address in _addresses(parts.hostname, parts.port or 443, what, shown):
+    for address in _addresses(parts.hostname, port or 443, what, shown):
         if _internal(address):
             raise ConfigurationError(
                 f"{what} {shown} points inside the service's network ({address}); give a "

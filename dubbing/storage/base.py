@@ -45,6 +45,15 @@ class Store(ABC):
     @abstractmethod
     def exists(self, key: str) -> bool: ...
 
+    def put_new(self, key: str, data: bytes) -> bool:
+        """Write `data` unless `key` exists; whether it was written. Atomic where the store
+        allows (local disk); elsewhere a check then a write, so two writers at once may both
+        win."""
+        if self.exists(key):
+            return False
+        self.put_bytes(key, data)
+        return True
+
     @abstractmethod
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object under `prefix`; return how many were removed."""

@@ -60,6 +60,23 @@ class LocalStore(Store):
                     Path(tmp).unlink(missing_ok=True)
                 raise
 
+    def put_new(self, key: str, data: bytes) -> bool:
+        """Atomic: the data is written aside, then hard-linked into place, which fails when
+        the key exists."""
+        path = self._path(key)
+        with self._refusals(f"writing {key}"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.link(tmp, path)
+                return True
+            except FileExistsError:
+                return False
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+
     def put_file(self, key: str, source: Path) -> None:
         def copy(out: BinaryIO) -> None:
             with source.open("rb") as src:

@@ -137,3 +137,56 @@ async def test_without_temporal_the_api_starts_not_ready_and_answers_503(
         ready = await http.get("/readyz")
         assert ready.status_code == 503 and "does not answer" in ready.json()["missing"][0]
         assert_problem(await http.get("/v1/dubs"), 503, "Temporal service does not answer")
+
+
+@pytest.fixture
+async def local_api(workers: Settings, tmp_path: Path) -> AsyncIterator[str]:
+    """The API without keys: this machine only, as tenant `local`."""
+    async with serving(workers.model_copy(update={"scratch_dir": tmp_path / "scratch"})
+                       ) as base:
+        yield base
+
+
+async def test_without_keys_other_host_names_and_origins_are_refused(local_api: str) -> None:
+    async with httpx.AsyncClient(base_url=local_api) as http:
+        assert (await http.get("/v1/dubs")).status_code == 200
+        assert_problem(await http.get("/v1/dubs", headers={"Host": "evil.example"}), 403,
+                       "answers only to 127.0.0.1")
+        page = {"Origin": "http://evil.example", "Content-Type": "text/plain"}
+        answer = await http.post("/v1/dubs/local.x/cancel", content='{"reason": "csrf"}',
+                                 headers=page)
+        assert_problem(answer, 403, "another web origin")
+        own = {"Origin": local_api}
+        assert (await http.get("/v1/dubs", headers=own)).status_code == 200
+
+
+async def test_malformed_requests_are_clear_4xx_not_500(api: tuple[str, Settings]) -> None:
+    base, settings = api
+    before = stored(settings)
+    media = SAMPLE.read_bytes()[:4096]
+    async with httpx.AsyncClient(base_url=base, headers=bearer("alpha")) as http:
+        assert_problem(await http.post(
+            "/v1/dubs", data={"to": "[es"}, files={"file": ("a.mp4", media)}), 422, "to:")
+        two = [("file", ("a.mp4", media)), ("file", ("b.mp4", media))]
+        assert_problem(await http.post("/v1/dubs", files=two), 422, "two 'file' fields")
+        twice = await http.post("/v1/dubs", data={"voice": ["espeak", "piper"]},
+                                files={"file": ("a.mp4", media)})
+        assert_problem(twice, 422, "'voice' is given twice")
+        garbage = await http.post("/v1/dubs", content=b"--b\r\nnot a header line\r\n\r\nx",
+                                  headers={"Content-Type": "multipart/form-data; boundary=b"})
+        assert garbage.status_code in (400, 422), garbage.text
+        assert garbage.headers["content-type"].startswith("application/problem+json")
+        port = await http.post("/v1/dubs", json={"source_url": "http://example.com:99999/v"})
+        assert_problem(port, 422, "not a valid URL")
+        for body in (b'{"source_url": "http://\xff\xfe/"}', b"[" * 30000):
+            answer = await http.post("/v1/dubs", content=body,
+                                     headers={"Content-Type": "application/json"})
+            assert_problem(answer, 400, "not JSON")
+        cancel = await http.post("/v1/dubs/alpha.x/cancel", content='{"reason": "x"}',
+                                 headers={"Content-Type": "text/plain"})
+        assert_problem(cancel, 415, "application/json")
+        long = await http.post("/v1/dubs/alpha.x/cancel", json={"reason": "x" * 600})
+        assert_problem(long, 422, "reason")
+        empty = await http.post("/v1/dubs", files={"file": ("empty.mp4", b"")})
+        assert_problem(empty, 422, "the file is empty")
+    assert stored(settings) == before

@@ -1,5 +1,5 @@
-"""Stopping the API process: open event streams end at once with a final event, the process
-exits cleanly, and an upload in flight leaves nothing behind."""
+"""Stopping the API process: open event streams end at once with a `close` event carrying the
+last known state (the job goes on; a client reconnects), and the process exits cleanly."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ async def test_sigterm_ends_the_streams_with_a_final_event(workers: Settings,
                 async with asyncio.timeout(10):
                     async for line in lines:
                         frames.append(line)
-            assert "event: end" in frames
+            assert "event: close" in frames and "event: end" not in frames
             last = json.loads([f for f in frames if f.startswith("data: ")][-1][6:])
             assert last["id"] == job_id and last["state"] == "paused"
         finally:
