@@ -104,6 +104,21 @@ def test_a_reference_is_capped_and_part_of_the_job_id(tmp_path: Path) -> None:
     assert not any((tmp_path / "store").rglob("*input")), "the input was uploaded anyway"
 
 
+def test_one_speaker_keeps_the_job_id_from_before_diarization() -> None:
+    import hashlib
+
+    job = DubJob(input_key="pending", input_name=SAMPLE.name)
+    before = job.model_dump_json(exclude={"input_key", "input_name", "source_key",
+                                          "audio_track", "speakers"})
+    digest = hashlib.sha256(f"abc\n{before}".encode()).hexdigest()[:16]
+    assert jobs.job_id_for("talk", "abc", job) == f"dub-talk-{digest}"
+    auto = job.model_copy(update={"speakers": "auto"})
+    assert jobs.job_id_for("talk", "abc", auto) != jobs.job_id_for("talk", "abc", job)
+    assert build_job("en", "es", "apertium", "auto", "tiny.en", "x", speakers="3").speakers == "3"
+    with pytest.raises(Exit, match="speakers must be 'auto' or a count from 1 to 10"):
+        build_job("en", "es", "apertium", "auto", "tiny.en", "x", speakers="11")
+
+
 @pytest.mark.parametrize(("changes", "problem"), [
     ({"target_langs": ("[click](https://evil.example/x)",)}, "is not a language code"),
     ({"source_lang": "en\nfr"}, "is not a language code"),
