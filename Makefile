@@ -29,8 +29,11 @@ demo: setup
 	@scripts/stack.sh up
 	@scripts/demo.sh
 
+# The fast tests on both cores, then the end-to-end ones (marked slow) one at a time: those
+# use both cores each already.
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 -m "not slow"
+	$(BIN)/pytest -q -m slow
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow" -n 2
