@@ -46,7 +46,10 @@ class LocalStore(Store):
         name = Path(os.fsdecode(exc.filename)) if exc.filename is not None else None
         return name is None or not name.is_absolute() or name.resolve().is_relative_to(self.root)
 
-    def _write_atomic(self, key: str, writer: Callable[[BinaryIO], object]) -> None:
+    def _write_atomic(self, key: str, writer: Callable[[BinaryIO], object],
+                      replace: bool = True) -> bool:
+        """Write aside, then move into place; with `replace=False` the move is a hard link,
+        which fails when the key exists (False: nothing written)."""
         path = self._path(key)
         with self._refusals(f"writing {key}"):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,28 +57,20 @@ class LocalStore(Store):
             try:
                 with os.fdopen(fd, "wb") as out:
                     writer(out)
-                os.replace(tmp, path)
-            except BaseException:
-                with suppress(OSError):  # on a file system gone read-only this fails too
-                    Path(tmp).unlink(missing_ok=True)
-                raise
-
-    def put_new(self, key: str, data: bytes) -> bool:
-        """Atomic: the data is written aside, then hard-linked into place, which fails when
-        the key exists."""
-        path = self._path(key)
-        with self._refusals(f"writing {key}"):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
+                if replace:
+                    os.replace(tmp, path)
+                    return True
                 os.link(tmp, path)
                 return True
             except FileExistsError:
                 return False
             finally:
-                Path(tmp).unlink(missing_ok=True)
+                with suppress(OSError):  # on a file system gone read-only this fails too
+                    Path(tmp).unlink(missing_ok=True)
+
+    def put_new(self, key: str, data: bytes) -> bool:
+        """Atomic: two writers at once, one wins."""
+        return self._write_atomic(key, lambda out: out.write(data), replace=False)
 
     def put_file(self, key: str, source: Path) -> None:
         def copy(out: BinaryIO) -> None:
