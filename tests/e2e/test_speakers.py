@@ -5,6 +5,7 @@ output files: the report's speakers and voices, the VTT's voice tags, the SRT's 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import json
 import time
@@ -23,8 +24,10 @@ from dubbing.settings import Settings
 from dubbing.storage import open_store
 from dubclient.client import DubClient
 
-pytestmark = pytest.mark.slow
-pytest.importorskip("resemblyzer", reason="the speech extra's speaker encoder is missing")
+# find_spec, not importorskip: importing resemblyzer loads torch into every test process
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    importlib.util.find_spec("resemblyzer") is None,
+    reason="the speech extra's speaker encoder is missing")]
 
 
 def _dialogue(folder: Path) -> Path:
