@@ -47,6 +47,8 @@ class Dub(Out):
     target_langs: list[str] = []
     created_at: str | None = None
     last_error: str | None = None
+    speakers: int | None = Field(default=None, description="speakers found, once known "
+                                 "(jobs with speakers other than 1)")
     error: ErrorInfo | None = None
     languages: list[Language] = []
     links: dict[str, str] = {}

@@ -143,6 +143,7 @@ async def _running(dubs: DubClient, job_id: str, dub: Dub) -> Dub:
         "state": state, "stage": progress.stage, "percent": round(progress.percent, 1),
         "eta_seconds": progress.eta_seconds, "elapsed_seconds": progress.elapsed_seconds,
         "last_error": redact(progress.last_error) if progress.last_error else None,
+        "speakers": progress.speakers,
         "languages": [lang.model_copy(update={"state": state}) for lang in dub.languages]})
 
 
