@@ -9,6 +9,8 @@ import shutil
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from temporalio.client import Client
@@ -125,6 +127,19 @@ class Stack:
         if proc.returncode is None:
             proc.send_signal(sig)
         return await proc.wait()
+
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, root: Path) -> AsyncIterator[Stack]:
+        """A dev server, a CPU worker ("cpu") and a GPU worker ("gpu-1"), all processes."""
+        stack = cls(root)
+        try:
+            await stack.start_server()
+            await stack.start_worker("cpu", "cpu")
+            await stack.start_worker("gpu-1", "gpu")
+            yield stack
+        finally:
+            await stack.close()
 
     async def close(self) -> None:
         for name in list(self.workers):

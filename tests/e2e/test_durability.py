@@ -28,12 +28,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    s = Stack(tmp_path)
-    await s.start_server()
-    await s.start_worker("cpu", "cpu")
-    await s.start_worker("gpu-1", "gpu")
-    yield s
-    await s.close()
+    async with Stack.running(tmp_path) as s:
+        yield s
 
 
 async def _checkpoint(handle: WorkflowHandle, chunks: int) -> dict:

@@ -31,12 +31,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    s = Stack(tmp_path)
-    await s.start_server()
-    await s.start_worker("cpu", "cpu")
-    await s.start_worker("gpu-1", "gpu")
-    yield s
-    await s.close()
+    async with Stack.running(tmp_path) as s:
+        yield s
 
 
 async def start(stack: Stack, job_id: str, video: Path) -> WorkflowHandle:
