@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from api.models import Dub
-from dubclient.client import DubClient
 
 ENDED = ("completed", "failed", "cancelled")
 Fetch = Callable[[], Awaitable[Dub]]
@@ -26,17 +25,14 @@ class _Watch:
 
 
 class Hub:
-    def __init__(self, dubs: DubClient, interval: float) -> None:
-        self.dubs = dubs
+    def __init__(self, interval: float) -> None:
         self.interval = interval
         self.watches: dict[str, _Watch] = {}
-        self.queries = 0  # progress fetches made, for the benchmark
         self.closing = False
 
     async def _poll(self, job_id: str, watch: _Watch, fetch: Fetch) -> None:
         try:
             while watch.queues:
-                self.queries += 1
                 dub = await fetch()
                 watch.at = asyncio.get_running_loop().time()
                 if watch.last is None or dub != watch.last:
@@ -77,15 +73,6 @@ class Hub:
         watch = self.watches.get(job_id)
         if watch is not None:
             watch.queues.discard(queue)
-
-    async def follow(self, job_id: str, fetch: Fetch) -> AsyncIterator[Dub]:
-        """Each new state of the job, ending with its final one (or when the API stops)."""
-        queue = self.subscribe(job_id, fetch)
-        try:
-            while (dub := await queue.get()) is not None:
-                yield dub
-        finally:
-            self.unsubscribe(job_id, queue)
 
     def begin_close(self) -> None:
         """The API is stopping: every stream gets its final event and ends now (called from

@@ -15,6 +15,7 @@ from api.lines import completed_result
 from api.models import Dub, UploadRequest, UploadTicket
 from api.problems import Problem
 from api.service import Service, service, tenant
+from api.source import submit_url
 from api.submit import submit
 from api.uploads import client_name, receive_body, scratch, scratch_name
 from api.views import CONTENT_TYPES, output_names
@@ -78,7 +79,6 @@ async def new_upload(ticket: UploadRequest, svc: Svc, who: Tenant) -> UploadTick
     if ticket.size is not None and ticket.size > limit * 1024 * 1024:
         raise Problem(413, f"{ticket.size} bytes is over the limit of {limit:g} MiB", "too-large")
     upload_id = uuid.uuid4().hex
-    _upload_key(who, upload_id)
     await asyncio.to_thread(svc.store.put_json, f"{_upload_key(who, upload_id)}/meta.json",
                             {"filename": client_name(ticket.filename)})
     expires = datetime.now(UTC) + timedelta(seconds=svc.signer.lifetime)
@@ -107,8 +107,6 @@ async def submit_json(svc: Service, who: str, body: dict[str, Any],
                       idempotency_key: str | None) -> tuple[Dub, bool]:
     """A job from a two-step upload (`upload_id`) or a `source_url`."""
     if "source_url" in body:
-        from api.source import submit_url
-
         return await submit_url(svc, who, body, idempotency_key)
     upload_id = body.pop("upload_id", None)
     if not isinstance(upload_id, str):

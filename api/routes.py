@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
-from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from api import removal
 from api.events import stream
+from api.files import submit_json
 from api.models import CancelBody, Dub, DubList
 from api.problems import Problem
 from api.service import Service, service, tenant
@@ -58,9 +58,7 @@ def _created(dub: Dub, created: bool) -> JSONResponse:
              summary="Dub a video: a multipart upload (field `file`), or JSON with upload_id")
 async def create(request: Request, svc: Svc, who: Tenant,
                  idempotency_key: Annotated[str | None, Header()] = None) -> JSONResponse:
-    if is_json(request):
-        from api.files import submit_json  # the two-step upload and source_url
-
+    if is_json(request):  # the two-step upload or a source_url
         dub, created = await submit_json(svc, who, await _json(request), idempotency_key)
         return _created(dub, created)
     async with scratch(svc.settings.scratch_dir) as folder:
@@ -100,6 +98,11 @@ async def listing(svc: Svc, who: Tenant, state: str | None = None, lang: str | N
 
 @router.get("/{job_id}", response_model=Dub, summary="State, progress, outputs")
 async def read(job_id: str, svc: Svc, who: Tenant) -> Dub:
+    return await _current(svc, job_id, who)
+
+
+async def _current(svc: Service, job_id: str, who: str) -> Dub:
+    """The job now: the watchers' answer when it is under an interval old, else the server's."""
     watched = svc.hub.recent(job_id) if job_id.startswith(f"{who}.") else None
     return watched or await full(svc.dubs, job_id, who, svc.signer)
 
@@ -107,8 +110,7 @@ async def read(job_id: str, svc: Svc, who: Tenant) -> Dub:
 @router.get("/{job_id}/events", summary="Server-Sent Events of progress until the job ends",
             response_class=StreamingResponse)
 async def events(job_id: str, svc: Svc, who: Tenant) -> StreamingResponse:
-    watched = svc.hub.recent(job_id) if job_id.startswith(f"{who}.") else None
-    first = watched or await full(svc.dubs, job_id, who, svc.signer)
+    first = await _current(svc, job_id, who)
 
     async def fetch() -> Dub:
         return await full(svc.dubs, job_id, who, svc.signer)
@@ -147,12 +149,11 @@ async def cancel(job_id: str, svc: Svc, who: Tenant, request: Request) -> JSONRe
         raise Problem(415, "send the reason as application/json: {\"reason\": \"...\"}",
                       "unsupported")
     body = CancelBody.model_validate(await _json(request))
-    handle, dub = await describe(svc.dubs, job_id, who)
-    if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+    _, dub = await describe(svc.dubs, job_id, who)
+    if dub.state != "running":  # the summary's state is "running" exactly while it runs
         raise Problem(409, f"dub {job_id} is {dub.state}: only a running job can be cancelled",
                       "conflict")
     await svc.dubs.cancel(job_id, body.reason)
-    await asyncio.sleep(0)
     dub = await full(svc.dubs, job_id, who, svc.signer)
     return JSONResponse(dub.model_dump(mode="json"), status_code=202)
 

@@ -31,7 +31,7 @@ class Service:
         dubs = DubClient(await connect(settings, lazy=True))  # ready or not: /readyz says
         signer = Signer(settings.api_signing_key, settings.presign_hours * 3600)
         return cls(settings, dubs, open_store(settings.store, settings), keys, signer,
-                   Hub(dubs, settings.api_events_interval))
+                   Hub(settings.api_events_interval))
 
 
 def service(request: Request) -> Service:

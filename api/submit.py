@@ -32,12 +32,14 @@ def idempotency_record(tenant: str, key: str) -> str:
     return f"api/idempotency/{tenant}/{hashlib.sha256(key.encode()).hexdigest()}.json"
 
 
-def _probe(path: Path, name: str, svc: Service) -> None:
+def _probe(path: Path, name: str, svc: Service) -> float:
+    """The media's length, once it is known to be media within the service's caps."""
     try:
         info = probe(path, name, audio_track=0)
     except DubError as exc:
         raise Problem(422, exc.message, "not-media") from None
     check_media(info, name, svc.settings)
+    return info.duration
 
 
 async def check_idempotency(svc: Service, tenant: str, key: str | None,
@@ -71,13 +73,13 @@ async def submit(svc: Service, tenant: str, path: Path, filename: str, fields: d
     """The job's summary, and whether it was created by this request."""
     name = client_name(filename) or "upload"
     job = await asyncio.to_thread(job_from, fields, name, svc.settings)  # resolves webhooks
-    await asyncio.to_thread(_probe, path, name, svc)
+    seconds = await asyncio.to_thread(_probe, path, name, svc)
     digest = await asyncio.to_thread(shared.file_digest, path)
     stem = Path(name).stem
     job_id = shared.job_id_for(stem, digest, job, None, tenant)
     await check_idempotency(svc, tenant, idempotency_key, job_id)
     existed = await exists(svc, job_id)
     await shared.submit(svc.dubs.client, svc.store, path, job, None, svc.settings,
-                        tenant=tenant, stem=stem, digest=digest)
+                        tenant=tenant, stem=stem, digest=digest, seconds=seconds)
     _, dub = await describe(svc.dubs, job_id, tenant)
     return dub, not existed

@@ -3,10 +3,11 @@ query and the result (the workflow's own answers, never a copy kept by the API).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from temporalio.client import (
     WorkflowExecution,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowHandle,
@@ -18,6 +19,7 @@ from api.models import Dub, ErrorInfo, Language, Output
 from api.problems import not_found
 from api.signing import Signer
 from dubbing.contract import (
+    QUERY_PROGRESS,
     SA_INPUT_NAME,
     SA_SOURCE_LANG,
     SA_STAGE,
@@ -25,9 +27,10 @@ from dubbing.contract import (
     SA_TENANT,
     DubResult,
     JobState,
+    Progress,
 )
 from dubbing.redact import redact
-from dubclient.client import DubClient
+from dubclient.client import DubClient, with_last_error
 
 CONTENT_TYPES = {"mp4": "video/mp4", "srt": "application/x-subrip", "vtt": "text/vtt",
                  "json": "application/json"}
@@ -93,8 +96,8 @@ def owned(execution: WorkflowExecution, tenant: str) -> bool:
     return _attr(execution, SA_TENANT) == tenant
 
 
-async def describe(dubs: DubClient, job_id: str, tenant: str) -> tuple[WorkflowHandle, Dub]:
-    """The job's handle and summary, or a 404 when it is not this tenant's."""
+async def _described(dubs: DubClient, job_id: str, tenant: str
+                     ) -> tuple[WorkflowHandle, WorkflowExecutionDescription]:
     if not job_id.startswith(f"{tenant}.") or len(job_id) > 255:
         raise not_found(job_id)
     handle = dubs.handle(job_id)
@@ -106,14 +109,21 @@ async def describe(dubs: DubClient, job_id: str, tenant: str) -> tuple[WorkflowH
         raise
     if not owned(described, tenant):
         raise not_found(job_id)
+    return handle, described
+
+
+async def describe(dubs: DubClient, job_id: str, tenant: str) -> tuple[WorkflowHandle, Dub]:
+    """The job's handle and summary, or a 404 when it is not this tenant's."""
+    handle, described = await _described(dubs, job_id, tenant)
     return handle, summary_of(described)
 
 
 async def full(dubs: DubClient, job_id: str, tenant: str, signer: Signer) -> Dub:
     """State, progress and outputs of one of the tenant's jobs."""
-    handle, dub = await describe(dubs, job_id, tenant)
+    handle, described = await _described(dubs, job_id, tenant)
+    dub = summary_of(described)
     if dub.state == "running":
-        return await _running(dubs, job_id, dub)
+        return await _running(handle, described, dub)
     if dub.state != "completed":
         completed = await dubs.last_completed(job_id)  # a later run may have been refused
         if completed is None:
@@ -132,9 +142,13 @@ def completed_dub(dub: Dub, result: DubResult, signer: Signer) -> Dub:
                                   "elapsed_seconds": result.elapsed_seconds})
 
 
-async def _running(dubs: DubClient, job_id: str, dub: Dub) -> Dub:
+async def _running(handle: WorkflowHandle, described: WorkflowExecutionDescription,
+                   dub: Dub) -> Dub:
+    """The progress query, with the retry error from the description already read (one
+    query and one describe a poll)."""
     try:
-        progress = await dubs.progress(job_id)
+        progress = with_last_error(
+            await handle.query(QUERY_PROGRESS, result_type=Progress), described)
     except RPCError:
         return dub.model_copy(update={"state": "queued"})  # not yet picked up by a worker
     state = {JobState.PAUSED: "paused", JobState.CANCELLING: "cancelling"}.get(
@@ -162,6 +176,3 @@ async def _ended(handle: WorkflowHandle, dub: Dub) -> Dub:
                                                          if message else dub.state)})
     return dub
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")

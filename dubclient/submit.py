@@ -74,10 +74,13 @@ def media_seconds(path: Path, settings: Settings | None = None) -> float | None:
 async def submit(client: Client, store: Store, source: Path, job: DubJob,
                  reference: Path | None = None, settings: Settings | None = None, *,
                  patiently: Patience = at_once, tenant: str | None = None,
-                 stem: str | None = None, digest: str | None = None) -> WorkflowHandle:
+                 stem: str | None = None, digest: str | None = None,
+                 seconds: float | None = None) -> WorkflowHandle:
     """Upload the input (once) and start the job, or attach to the same job started before.
-    `stem` names the job (default: the file's); `digest`: the file's, when known."""
-    seconds = await asyncio.to_thread(media_seconds, source, settings)
+    `stem` names the job (default: the file's); `digest` and `seconds` (its length, checked
+    against the caps already): the file's, when the caller has them."""
+    if seconds is None:
+        seconds = await asyncio.to_thread(media_seconds, source, settings)
     if digest is None:
         digest = await asyncio.to_thread(file_digest, source)
     ref_digest = None

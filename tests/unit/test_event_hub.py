@@ -23,7 +23,7 @@ async def test_many_watchers_share_one_fetch_per_interval() -> None:
         fetched += 1
         return sequence[min(fetched - 1, len(sequence) - 1)]
 
-    hub = Hub(None, interval=0.05)  # type: ignore[arg-type]
+    hub = Hub(interval=0.05)
 
     async def watch() -> list[tuple[str, float]]:
         seen = []
@@ -53,9 +53,9 @@ async def test_a_late_watcher_gets_the_last_state_without_a_fetch() -> None:
             await gate.wait()
         return states("running")[0]
 
-    hub = Hub(None, interval=10)  # type: ignore[arg-type]
-    first = await asyncio.wait_for(anext(hub.follow("t.job", fetch)), 5)
-    assert first.state == "running"
+    hub = Hub(interval=10)
+    first = await asyncio.wait_for(hub.subscribe("t.job", fetch).get(), 5)
+    assert first is not None and first.state == "running"
     assert hub.recent("t.job") is not None and fetched == 1
     hub.begin_close()
     gate.set()
