@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +48,48 @@ def translate_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 def heartbeat(details: Any = None) -> None:
     activity.heartbeat(details)
+
+
+PULSE_SECONDS = 1.0
+
+
+@contextmanager
+def beating(every: float = PULSE_SECONDS) -> Iterator[Callable[[Any], None]]:
+    """A heartbeat for steps that compute in-process (a model load, an encoder pass, a call to
+    a translation service), where one call can outlast the heartbeat timeout.
+
+    The step's own beats carry its checkpoints; a background thread repeats the last of them
+    every `every` seconds while the step runs, so the timeout fires only when the worker is
+    gone, and a cancellation reaches the step (it arrives with a heartbeat's answer). Until the
+    step's first beat, the thread repeats the previous attempt's checkpoint: an attempt that
+    dies before beating leaves its successor the same place to resume from.
+    """
+    previous = activity.info().heartbeat_details
+    last: list[Any] = [previous[0] if previous else None]
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def beat(details: Any = None) -> None:
+        with lock:
+            last[0] = details
+            activity.heartbeat(details)
+
+    def repeat() -> None:
+        while not stop.wait(every):
+            with lock:
+                try:
+                    activity.heartbeat(last[0])
+                except Exception:  # the activity is finishing; its own thread reports why
+                    return
+
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(repeat,),
+                              name=f"pulse-{activity.info().activity_id}", daemon=True)
+    thread.start()
+    try:
+        yield beat
+    finally:
+        stop.set()
+        thread.join()
 
 
 M = TypeVar("M", bound=BaseModel)

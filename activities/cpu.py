@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
+from activities.base import ActivityBase, beating, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
 from dubbing.contract import OutputSet
 from dubbing.stages import (
@@ -57,8 +57,8 @@ class CpuActivities(ActivityBase):
     @activity.defn(name="translate_segments")
     @translate_errors
     def translate_segments(self, inp: TranslateInput) -> str:
-        with measured("translate") as meter:
-            return meter.done(translate.translate_window(self.store, inp, heartbeat,
+        with measured("translate") as meter, beating() as beat:
+            return meter.done(translate.translate_window(self.store, inp, beat,
                                                     checkpoint(TranslateCheckpoint),
                                                     self.settings))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities.base import ActivityBase, checkpoint, heartbeat, translate_errors
+from activities.base import ActivityBase, beating, checkpoint, translate_errors
 from activities.metrics import measured
 from dubbing.stages import (
     EmbedSpeakersInput,
@@ -21,8 +21,8 @@ class GpuActivities(ActivityBase):
     @activity.defn(name="transcribe_window")
     @translate_errors
     def transcribe_window(self, inp: TranscribeInput) -> TranscribeOutput:
-        with self.scratch() as tmp, measured("transcribe") as meter:
-            out = transcribe.transcribe_window(self.store, tmp, inp, heartbeat,
+        with self.scratch() as tmp, measured("transcribe") as meter, beating() as beat:
+            out = transcribe.transcribe_window(self.store, tmp, inp, beat,
                                            checkpoint(TranscribeCheckpoint), self.settings)
             meter.segments, meter.audio_seconds = out.count, out.decoded_seconds
             return out
@@ -30,16 +30,16 @@ class GpuActivities(ActivityBase):
     @activity.defn(name="synthesize_segments")
     @translate_errors
     def synthesize_segments(self, inp: SynthesizeInput) -> str:
-        with self.scratch() as tmp, measured("synthesize") as meter:
+        with self.scratch() as tmp, measured("synthesize") as meter, beating() as beat:
             return meter.done(
-                synthesize.synthesize_window(self.store, tmp, inp, heartbeat,
+                synthesize.synthesize_window(self.store, tmp, inp, beat,
                                         checkpoint(SynthesizeCheckpoint)))
 
     @activity.defn(name="embed_speakers")
     @translate_errors
     def embed_speakers(self, inp: EmbedSpeakersInput) -> str:
-        with self.scratch() as tmp:
-            return speakers.embed_window(self.store, tmp, inp, heartbeat)
+        with self.scratch() as tmp, beating() as beat:
+            return speakers.embed_window(self.store, tmp, inp, beat)
 
     def all(self) -> list:
         return [self.transcribe_window, self.synthesize_segments, self.embed_speakers]

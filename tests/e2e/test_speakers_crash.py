@@ -39,7 +39,7 @@ async def start(stack: Stack, job_id: str, video: Path) -> WorkflowHandle:
     await asyncio.to_thread(open_store(stack.settings.store).put_file,
                             keys.input_key(job_id), video)
     job = DubJob(input_key=keys.input_key(job_id), input_name=video.name, speakers="auto",
-                 window_seconds=20, max_parallel_windows=1, heartbeat_seconds=4)
+                 window_seconds=20, max_parallel_windows=1, heartbeat_seconds=2)
     return await (await stack.client()).start_workflow(
         WORKFLOW_NAME, job, id=job_id, task_queue=CPU_TASK_QUEUE, result_type=DubResult)
 
