@@ -105,10 +105,13 @@ def _dub_track(stack: Stack, result: DubResult) -> Path:
 
 
 async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_path: Path) -> None:
-    video = speech_video(tmp_path / "lecture.mp4", 300)
+    # Two windows of four chunks: after the second chunk, a window has two left, longer
+    # than the lag of its heartbeats (0.8 of the heartbeat timeout)
+    video = speech_video(tmp_path / "lecture.mp4", 240)
     client = await stack.client()
     store = open_store(stack.settings.store)
-    job = DubJob(input_key="pending", input_name=video.name, heartbeat_seconds=4)
+    job = DubJob(input_key="pending", input_name=video.name, window_seconds=120,
+                 heartbeat_seconds=4)
     handle = await jobs.submit(client, store, video, job)
     await _checkpoint(handle, chunks=2)
     await stack.stop_worker("gpu-1", signal.SIGKILL)

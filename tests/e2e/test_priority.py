@@ -1,6 +1,6 @@
 """Priority: on saturated workers, high-priority jobs' activities are served before low ones.
 
-Stand-in activities (a fixed 0.25 s of "work" per window) replace the engines so that the test
+Stand-in activities (a fixed 0.12 s of "work" per window) replace the engines so that the test
 measures only the server's task ordering; the workflow, the starter's submit and the dev server
 are real. The order is approximate (a task a worker has already polled runs first), so the test
 compares medians.
@@ -41,7 +41,7 @@ async def probe_media(inp: ProbeInput) -> MediaInfo:
 
 @activity.defn(name="transcribe_window")
 async def transcribe(inp: TranscribeInput) -> TranscribeOutput:
-    await asyncio.sleep(0.25)
+    await asyncio.sleep(0.12)
     return TranscribeOutput(segments_key=f"jobs/{inp.job_id}/work/w{inp.window.index:04d}/s",
                             count=3, decoded_seconds=inp.window.end - inp.window.start)
 
