@@ -24,7 +24,8 @@ GROUP = 32  # lines embedded between two heartbeats
 
 
 def embed_window(store: Store, scratch: Path, inp: EmbedSpeakersInput, beat: Beat) -> str:
-    """Embed every line of the window; store `vectors` (lines, 256) and `reliable` (lines,)."""
+    """Embed every line of the window; store `vectors` (lines, 256), `reliable` (lines,) and
+    `spans` (lines, 2)."""
     key = keys.embeddings_key(inp.job_id, inp.window.index, run=inp.run_id)
     if store.exists(key):
         return key
@@ -39,7 +40,8 @@ def embed_window(store: Store, scratch: Path, inp: EmbedSpeakersInput, beat: Bea
             vectors.append(found.vectors)
             reliable.append(found.reliable)
             beat({"embedded": first + len(found.reliable)})
-    store.put_bytes(key, pack(vectors, reliable, inp.window.index))
+    spans = [(s.start, s.end) for s in segments]
+    store.put_bytes(key, pack(vectors, reliable, inp.window.index, spans))
     return key
 
 
@@ -50,9 +52,13 @@ def _embed_group(path: Path, group: list[Segment]) -> speakers.SpanEmbeddings:
     return speakers.embed_spans(samples, [(s.start - start, s.end - start) for s in group])
 
 
-def pack(vectors: list[np.ndarray], reliable: list[np.ndarray], window: int) -> bytes:
+def pack(vectors: list[np.ndarray], reliable: list[np.ndarray], window: int,
+         spans: list[tuple[float, float]]) -> bytes:
+    """A window's embeddings with each line's speech span (s, job time), from which the
+    clustering cuts every speaker's own reference."""
     buffer = io.BytesIO()
     np.savez(buffer, window=np.array(window),
+             spans=np.array(spans, np.float64).reshape(len(spans), 2),
              vectors=np.concatenate(vectors) if vectors
              else np.zeros((0, speakers.DIMENSIONS), np.float32),
              reliable=np.concatenate(reliable) if reliable else np.zeros(0, bool))

@@ -22,7 +22,7 @@ from dubbing.fit import Limits, speaking_rate
 from dubbing.media import audio
 from dubbing.stages import Clip, Segment, SynthesizeCheckpoint, SynthesizeInput
 from dubbing.steps import Beat, Done
-from dubbing.steps.diarize import window_labels
+from dubbing.steps.diarize import references, window_labels
 from dubbing.storage import Store
 from dubbing.tracing import tracer
 
@@ -35,12 +35,13 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     texts: list[str] = store.get_json(inp.texts_key)
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
     spans = _spans(segments, len(texts))
-    reference = _reference(store, scratch, inp, segments)
     key = keys.clips_key(inp.job_id, inp.window_index, inp.target_lang, run=inp.run_id)
     stored = ([Clip.model_validate(c) for c in store.get_json(key)] if inp.lines is not None
               else [])
     labels = _labels(store, inp, len(texts), stored)
-    engines = {label: tts.speaker_synthesizer(inp.voice, inp.target_lang, label, reference)
+    references = cloning_references(store, scratch, inp, segments, labels)
+    engines = {label: tts.speaker_synthesizer(inp.voice, inp.target_lang, label,
+                                              references.get(label))
                for label in dict.fromkeys(labels or [None])}
 
     def voice(index: int) -> Clip:
@@ -80,18 +81,30 @@ def _spans(segments: list[Segment], count: int) -> list[float | None]:
     return [max(0.0, s.end - s.start) for s in segments]
 
 
-def _reference(store: Store, scratch: Path, inp: SynthesizeInput,
-               segments: list[Segment]) -> Path | None:
-    """A clip of the speaker for voices that clone, cut from the window's own speech."""
+def cloning_references(store: Store, scratch: Path, inp: SynthesizeInput,
+                       segments: list[Segment],
+                       labels: list[str | None]) -> dict[str | None, Path]:
+    """For voices that clone, a clip of each speaker: cut from that speaker's own speech as
+    the job's clustering chose it, else (not diarized) from the window's own speech."""
     if inp.voice != "xtts":
-        return None
-    span = pick_reference(segments)
-    if span is None:
-        return None
-    dest = scratch / "speaker.wav"
+        return {}
+    own = _speaker_spans(store, inp)
+    window = pick_reference(segments)
+    spans = {label: own.get(label or "", window) for label in dict.fromkeys(labels or [None])}
+    found: dict[str | None, Path] = {}
     with store.open_local(inp.audio_key, scratch) as path:
-        audio.write_excerpt(path, dest, *span)
-    return dest
+        for number, (label, span) in enumerate(spans.items()):
+            if span is not None:
+                found[label] = scratch / f"speaker-{number}.wav"
+                audio.write_excerpt(path, found[label], *span)
+    return found
+
+
+def _speaker_spans(store: Store, inp: SynthesizeInput) -> dict[str, tuple[float, float]]:
+    """Each speaker's reference span from the job's speakers document (also for a redub,
+    which is given no labels but voices a diarized job's lines)."""
+    key = inp.speakers_key or keys.speakers_key(inp.job_id, run=inp.run_id)
+    return references(store.get_json(key)) if store.exists(key) else {}
 
 
 def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,

@@ -91,12 +91,13 @@ def test_the_clustering_step_labels_every_window_job_wide(tmp_path: Path) -> Non
     store = LocalStore(tmp_path / "store")
     with np.load(FIXTURE) as data:
         vectors, reliable = data["dialogue.vectors"], data["dialogue.reliable"]
-        truth = list(data["dialogue.truth"])
+        truth, spans = list(data["dialogue.truth"]), data["dialogue.spans"].tolist()
     half = len(vectors) // 2
     names = []
     for window, part in enumerate((slice(0, half), slice(half, None))):
         names.append(keys.embeddings_key(JOB, window))
-        store.put_bytes(names[-1], speakers.pack([vectors[part]], [reliable[part]], window))
+        store.put_bytes(names[-1], speakers.pack([vectors[part]], [reliable[part]], window,
+                                                 [tuple(s) for s in spans[part]]))
     found = diarize.cluster_job(store, ClusterSpeakersInput(
         job_id=JOB, embeddings_keys=names, speakers="auto"))
     doc = store.get_json(found.speakers_key)
@@ -105,6 +106,13 @@ def test_the_clustering_step_labels_every_window_job_wide(tmp_path: Path) -> Non
     assert len(labels) == len(truth) and labels[0] == "S1"
     assert doc["voices"]["S1"] == {"variant": None, "pitch": None}
     assert doc["voices"]["S2"] == {"variant": "f2", "pitch": 62}
+    # every speaker has a reference of its own speech, over no other speaker's line
+    assert set(doc["references"]) == set(labels)
+    for label, (start, end) in doc["references"].items():
+        heard = {truth[i] for i, (a, b) in enumerate(spans) if a < end and b > start}
+        speaker = {truth[i] for i, found in enumerate(labels) if found == label}
+        assert heard and heard <= speaker and len(speaker) == 1, (label, heard, speaker)
+        assert end - start > 2.0
 
 
 def test_embedding_a_window_again_returns_the_stored_checkpoint(tmp_path: Path) -> None:
