@@ -49,15 +49,18 @@ async def lines(job_id: str, lang: Lang, svc: Svc, who: Tenant) -> Lines:
 
 
 @router.patch("/{job_id}/lines/{index}", response_model=Redubbed,
-              summary="New text for one line, voiced again")
+              summary="New text or speaker for one line, voiced again")
 async def redub(job_id: str, index: int, lang: Lang, edit: LineEdit, svc: Svc,
                 who: Tenant) -> Redubbed:
     _, dub = await describe(svc.dubs, job_id, who)
     try:
-        request = RedubRequest(target_lang=lang, index=index, text=edit.text)
+        request = RedubRequest(target_lang=lang, index=index, text=edit.text,
+                               speaker=edit.speaker)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise Problem(422, f"{error['loc'][0]}: {error['msg']}", "bad-input") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = f"{error['loc'][0]}: " if error["loc"] else ""
+        raise Problem(422, f"{where}{message}", "bad-input") from None
     try:
         done = await svc.dubs.redub(job_id, request)
     except WorkflowAlreadyStartedError:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dubbing.contract import FitSummary
+from dubbing.contract import SPEAKER_LABEL, FitSummary
 
 DubState = Literal["queued", "running", "paused", "cancelling", "completed", "failed",
                    "cancelled"]
@@ -66,8 +66,12 @@ class Lines(Out):
 
 
 class LineEdit(BaseModel):
+    """A new text, a speaker to move the line to (a relabel), or both."""
+
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=2000)
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+    speaker: str | None = Field(default=None, pattern=SPEAKER_LABEL,
+                                description="S1-S10: the speaker whose voice the line gets")
 
 
 class Redubbed(Out):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 WORKFLOW_NAME = "DubVideo"
 CPU_TASK_QUEUE = "dub-cpu"
@@ -236,12 +236,26 @@ class Progress(Frozen):
         "clustered (None: not diarized, or not yet)")
 
 
+SPEAKER_LABEL = r"^S([1-9]|10)$"
+
+
 class RedubRequest(Frozen):
-    """Replace the text of one line (its index in the report) and voice it again."""
+    """Give one line (its index in the report) a new text, or move it to another speaker
+    (a relabel), or both, and voice it again."""
 
     target_lang: str
     index: int = Field(ge=0, description="the line's index in the report")
-    text: str = Field(min_length=1, max_length=2000)
+    text: str | None = Field(default=None, min_length=1, max_length=2000,
+                             description="the new text; None keeps the line's text")
+    speaker: str | None = Field(default=None, pattern=SPEAKER_LABEL,
+                                description="S1-S10: the speaker whose voice the line gets; "
+                                "None keeps the line's speaker")
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> RedubRequest:
+        if self.text is None and self.speaker is None:
+            raise ValueError("a redub needs a new text, a speaker, or both")
+        return self
 
 
 class RedubJob(Frozen):

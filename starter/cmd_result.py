@@ -17,6 +17,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from dubbing.contract import RedubRequest
 from dubbing.errors import BadInputError
 from dubbing.settings import Settings
 from dubclient import DubClient
@@ -104,6 +105,8 @@ def redub_line(
     job_id: str,
     index: Annotated[int, typer.Argument(help="the line's index in the report")],
     text: Annotated[str, typer.Argument(help="the new text of the line")],
+    speaker: Annotated[str | None, typer.Option(
+        "--speaker", help="also move the line to this speaker (S1-S10)")] = None,
     to: Annotated[str | None, typer.Option("--to", help="which dub (default: the first)")
                   ] = None,
     out_dir: OutDir = Path("out"),
@@ -112,27 +115,45 @@ def redub_line(
 ) -> None:
     """Give one line new text and voice it again: in the running job, or as a new revision of a
     finished job's outputs."""
+    run_command(lambda: _redub(job_id, redub_request(index, text, speaker), to, out_dir,
+                               force, as_json))
 
-    async def main() -> int:
-        request = redub_request(index, text)
-        settings = Settings()
-        dub = DubClient(await client_for(settings))
-        lang = to or (await _asking(job_id, dub.job(job_id))).target_langs[0]
-        taken = await existing(await _asking(job_id, _targets(dub, job_id, lang, out_dir)))
-        if taken and not force:
-            await may_replace(taken)  # before the redub: its files will differ
-        done = await _asking(job_id, dub.redub(
-            job_id, request.model_copy(update={"target_lang": lang})))
-        paths: list[Path] = []
-        if done.output is not None:
-            paths = await save(done.job.input_name, done.job.source_lang, [done.output],
-                               out_dir, settings, force or bool(taken))
-        if as_json:
-            emit_json({"message": done.message, "files": [str(p) for p in paths]})
-            return EXIT_OK
-        out.print(done.message, highlight=False)
-        for path in paths:
-            out.print(str(path), highlight=False)
+
+@app.command("relabel")
+def relabel_line(
+    job_id: str,
+    index: Annotated[int, typer.Argument(help="the line's index in the report")],
+    speaker: Annotated[str, typer.Argument(help="the speaker who says it: S1-S10")],
+    to: Annotated[str | None, typer.Option("--to", help="which dub (default: the first)")
+                  ] = None,
+    out_dir: OutDir = Path("out"),
+    force: Force = False,
+    as_json: Json = False,
+) -> None:
+    """Move one line to another speaker and voice it again in that speaker's voice (its text
+    stays); the report and subtitles name the new speaker."""
+    run_command(lambda: _redub(job_id, redub_request(index, None, speaker), to, out_dir,
+                               force, as_json))
+
+
+async def _redub(job_id: str, request: RedubRequest, to: str | None, out_dir: Path,
+                 force: bool, as_json: bool) -> int:
+    settings = Settings()
+    dub = DubClient(await client_for(settings))
+    lang = to or (await _asking(job_id, dub.job(job_id))).target_langs[0]
+    taken = await existing(await _asking(job_id, _targets(dub, job_id, lang, out_dir)))
+    if taken and not force:
+        await may_replace(taken)  # before the redub: its files will differ
+    done = await _asking(job_id, dub.redub(
+        job_id, request.model_copy(update={"target_lang": lang})))
+    paths: list[Path] = []
+    if done.output is not None:
+        paths = await save(done.job.input_name, done.job.source_lang, [done.output],
+                           out_dir, settings, force or bool(taken))
+    if as_json:
+        emit_json({"message": done.message, "files": [str(p) for p in paths]})
         return EXIT_OK
-
-    run_command(main)
+    out.print(done.message, highlight=False)
+    for path in paths:
+        out.print(str(path), highlight=False)
+    return EXIT_OK

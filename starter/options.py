@@ -64,18 +64,21 @@ def check_webhook(url: str, settings: Settings) -> None:
         raise Exit(EXIT_USAGE, exc.message) from exc
 
 
-def redub_request(index: int, text: str) -> RedubRequest:
+def redub_request(index: int, text: str | None, speaker: str | None = None) -> RedubRequest:
     """The request, checked before anything is sent (its limits are the contract's); the
     language is filled in once the job is known."""
     try:
-        return RedubRequest(target_lang="", index=index, text=text)
+        return RedubRequest(target_lang="", index=index, text=text, speaker=speaker)
     except ValidationError as exc:
         error = exc.errors()[0]
         limit = (error.get("ctx") or {}).get("max_length")
         if error["type"] == "string_too_long" and limit is not None:
-            raise Exit(EXIT_USAGE, f"the new text of line {index} is {len(text):,} characters "
-                       f"long; a redub text is at most {limit:,} characters, shorten it"
-                       ) from exc
+            raise Exit(EXIT_USAGE, f"the new text of line {index} is {len(text or ''):,} "
+                       f"characters long; a redub text is at most {limit:,} characters, "
+                       "shorten it") from exc
         if error["type"] == "string_too_short":
             raise Exit(EXIT_USAGE, f"the new text of line {index} is empty") from exc
+        if error["loc"] == ("speaker",):
+            raise Exit(EXIT_USAGE, f"speaker {speaker!r} is not a speaker label: use S1 to "
+                       "S10, as the report names them") from exc
         raise Exit(EXIT_USAGE, problem(exc)) from exc

@@ -85,9 +85,11 @@ class JobControls:
             raise ValueError("the job is past its mix: redub it once it has finished")
         if self.job is not None and request.target_lang not in self.job.target_langs:
             raise ValueError(f"the job does not dub into {request.target_lang!r}")
-        if not request.text.strip():
+        text = request.text
+        if text is not None and not text.strip():
             raise ValueError("the new text is empty")
-        if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in request.text):
+        if text is not None and any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t"
+                                    for c in text):
             raise ValueError("the new text contains control characters")
         if len(self.redubs) >= MAX_QUEUED_REDUBS:
             raise ValueError(f"{MAX_QUEUED_REDUBS} redubs are already queued for this run; "

@@ -1,4 +1,4 @@
-"""Redubbing one line: find it, give it its new text and a new revision.
+"""Redubbing one line: find it, give it its new text (or speaker) and a new revision.
 
 Synthesis, fitting and rendering then run as usual on that line's window; only the redubbed
 line gets new audio, and the report keeps each line's revisions.
@@ -16,7 +16,8 @@ from dubbing.storage import Store
 
 
 def prepare(store: Store, inp: PrepareRedubInput) -> RedubLine:
-    """Store the new text of the line with the report index `inp.request.index`."""
+    """Store the new text (and speaker) of the line with the report index
+    `inp.request.index`; a revision records both."""
     req = inp.request
     counts = [len(store.get_json(key)) for key in inp.fit_keys]
     if req.index >= sum(counts):
@@ -33,9 +34,13 @@ def prepare(store: Store, inp: PrepareRedubInput) -> RedubLine:
     texts: list[str] = store.get_json(texts_key)
     history = revisions(store, inp.job_id, window.index, req.target_lang, run)
     entries = history.setdefault(str(line), [])
-    if not (entries and entries[-1]["text"] == req.text and texts[line] == req.text):
-        entries.append({"revision": len(entries) + 1, "text": req.text, "previous": texts[line]})
-        texts[line] = req.text
+    text = req.text if req.text is not None else texts[line]
+    if not (entries and _same(entries[-1], text, req.speaker) and texts[line] == text):
+        entry = {"revision": len(entries) + 1, "text": text, "previous": texts[line]}
+        if req.speaker is not None:
+            entry["speaker"] = req.speaker
+        entries.append(entry)
+        texts[line] = text
         store.put_json(keys.revisions_key(inp.job_id, window.index, req.target_lang, run=run),
                        history)
         store.put_json(texts_key, texts)
@@ -44,6 +49,19 @@ def prepare(store: Store, inp: PrepareRedubInput) -> RedubLine:
                      segments_key=keys.segments_key(inp.job_id, window.index, run=run),
                      clips_key=keys.clips_key(inp.job_id, window.index, req.target_lang, run=run),
                      audio_key=keys.audio_key(inp.job_id, run=run))
+
+
+def _same(entry: dict[str, Any], text: str, speaker: str | None) -> bool:
+    """The last revision already is this request (a retried or repeated redub)."""
+    return bool(entry["text"] == text and entry.get("speaker") == speaker)
+
+
+def relabeled(history: dict[str, list[Any]], line: int) -> str | None:
+    """The speaker a relabel last gave `line`, if any."""
+    for entry in reversed(history.get(str(line), [])):
+        if entry.get("speaker"):
+            return str(entry["speaker"])
+    return None
 
 
 def revisions(store: Store, job_id: str, window: int, lang: str,

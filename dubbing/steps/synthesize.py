@@ -23,6 +23,7 @@ from dubbing.media import audio
 from dubbing.stages import Clip, Segment, SynthesizeCheckpoint, SynthesizeInput
 from dubbing.steps import Beat, Done
 from dubbing.steps.diarize import references, window_labels
+from dubbing.steps.redub import relabeled, revisions
 from dubbing.storage import Store
 from dubbing.tracing import tracer
 
@@ -65,13 +66,16 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
 
 def _labels(store: Store, inp: SynthesizeInput, count: int,
             stored: list[Clip]) -> list[str | None]:
-    """Each line's speaker: from the job's labels, else (a redub) the speaker its clip had."""
+    """Each line's speaker: from the job's labels, else (a redub) the speaker its clip had;
+    a line relabeled by a redub has the speaker it was given."""
     found: list[str | None] = [None] * count
     if inp.speakers_key is not None:
         found = list(window_labels(store.get_json(inp.speakers_key), inp.window_index))
     elif stored:
         found = [c.speaker for c in stored]
-    return found if len(found) == count else [None] * count
+    found = found if len(found) == count else [None] * count
+    history = revisions(store, inp.job_id, inp.window_index, inp.target_lang, inp.run_id)
+    return [relabeled(history, line) or label for line, label in enumerate(found)]
 
 
 def _spans(segments: list[Segment], count: int) -> list[float | None]:

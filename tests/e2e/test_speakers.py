@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench import speakers_media as media
 from dubbing import keys
-from dubbing.contract import DubJob
+from dubbing.contract import DubJob, RedubRequest
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from dubclient.client import DubClient
@@ -70,3 +70,17 @@ async def test_two_speakers_get_two_voices_and_are_marked_in_the_subtitles(
     dashed = [c for c in cues if c.content.startswith("- ")]
     assert dashed and len(dashed) < len(cues)
     assert not cues[0].content.startswith("- ")
+
+    # Moving the last line to a third speaker voices it as that speaker, in every output.
+    last = len(report["segments"]) - 1
+    moved = await dub.redub(job_id, RedubRequest(target_lang="es", index=last, speaker="S3"))
+    assert moved.output is not None
+    again = json.loads(await asyncio.to_thread(store.get_bytes, moved.output.keys["report"]))
+    assert again["segments"][last]["speaker"] == "S3"
+    assert again["segments"][last]["target_text"] == report["segments"][last]["target_text"]
+    assert [s["speaker"] for s in again["segments"][:last]] == [
+        s["speaker"] for s in report["segments"][:last]]
+    assert again["speakers"]["S3"]["lines"] == 1
+    assert again["speakers"]["S3"]["voice"] not in (found["S1"]["voice"], found["S2"]["voice"])
+    vtt = (await asyncio.to_thread(store.get_bytes, moved.output.keys["target_vtt"])).decode()
+    assert webvtt.from_buffer(io.StringIO(vtt)).captions[-1].voice == "Speaker 3"

@@ -12,11 +12,20 @@ import numpy as np
 import pytest
 import srt
 import webvtt
+from pydantic import ValidationError
 
 from dubbing import keys
+from dubbing.contract import RedubRequest
 from dubbing.engines import tts
-from dubbing.stages import Clip, ClusterSpeakersInput, EmbedSpeakersInput, SynthesizeInput, Window
-from dubbing.steps import diarize, no_beat, speakers, synthesize
+from dubbing.stages import (
+    Clip,
+    ClusterSpeakersInput,
+    EmbedSpeakersInput,
+    PrepareRedubInput,
+    SynthesizeInput,
+    Window,
+)
+from dubbing.steps import diarize, no_beat, redub, speakers, synthesize
 from dubbing.storage import LocalStore
 from dubbing.subtitles import Cue, Line, layout, to_srt, to_vtt
 from dubbing.voices import SPEAKER_VOICES, speaker_voice
@@ -84,6 +93,43 @@ def test_each_line_is_voiced_with_its_speakers_voice_and_a_redub_keeps_it(
     clip = Clip.model_validate(store.get_json(again.key)[1])
     assert (clip.speaker, clip.voice) == ("S2", "espeak-ng es+f2 pitch 62")
     assert clip.key is not None and clip.key.endswith(".r1.wav")
+
+
+def test_a_relabel_voices_the_line_as_its_new_speaker_and_later_redubs_keep_it(
+        tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    inp = _window(store, ["S1", "S2", "S1"])
+    synthesize.synthesize_window(store, tmp_path, inp, no_beat)
+    store.put_json("fits-w0", [{}, {}, {}])  # the window's three fitted lines
+    prepare = PrepareRedubInput(job_id=JOB, windows=[Window(index=0, start=0.0, end=6.0)],
+                                fit_keys=["fits-w0"], request=RedubRequest(
+                                    target_lang="es", index=2, speaker="S3"))
+    line = redub.prepare(store, prepare)
+    assert (line.line, line.revision) == (2, 1)
+    assert store.get_json(line.texts_key)[2] == "Adiós."  # a relabel keeps the text
+    assert redub.prepare(store, prepare).revision == 1  # the same relabel again changes nothing
+
+    def voiced_again(revision: int) -> Clip:
+        again = inp.model_copy(update={"speakers_key": None, "lines": [2], "revision": revision})
+        done = synthesize.synthesize_window(store, tmp_path, again, no_beat)
+        return Clip.model_validate(store.get_json(done.key)[2])
+
+    clip = voiced_again(1)
+    assert (clip.speaker, clip.voice) == ("S3", "espeak-ng es+m3 pitch 38")
+    text_only = prepare.model_copy(update={"request": RedubRequest(
+        target_lang="es", index=2, text="Hasta luego.")})
+    assert redub.prepare(store, text_only).revision == 2
+    clip = voiced_again(2)
+    assert (clip.speaker, clip.voice) == ("S3", "espeak-ng es+m3 pitch 38")
+    others = [Clip.model_validate(c) for c in store.get_json(line.clips_key)][:2]
+    assert [c.speaker for c in others] == ["S1", "S2"]
+
+
+def test_a_redub_must_change_the_text_or_the_speaker() -> None:
+    with pytest.raises(ValidationError, match="a new text, a speaker, or both"):
+        RedubRequest(target_lang="es", index=0)
+    with pytest.raises(ValidationError, match="speaker"):
+        RedubRequest(target_lang="es", index=0, speaker="Bob")
 
 
 def test_the_clustering_step_labels_every_window_job_wide(tmp_path: Path) -> None:
