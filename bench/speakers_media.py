@@ -169,6 +169,12 @@ def _fetch_sample(folder: Path) -> None:
 
 
 def _write(dest: Path, samples: np.ndarray, lines: list[Line]) -> None:
+    write_wav(dest, samples)
+    dest.with_suffix(".json").write_text(json.dumps([asdict(x) for x in lines], indent=1))
+
+
+def write_wav(dest: Path, samples: np.ndarray) -> None:
+    """16 kHz mono float samples as a 16-bit WAV."""
     import wave
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +184,6 @@ def _write(dest: Path, samples: np.ndarray, lines: list[Line]) -> None:
         out.setsampwidth(2)
         out.setframerate(RATE)
         out.writeframes(pcm.tobytes())
-    dest.with_suffix(".json").write_text(json.dumps([asdict(x) for x in lines], indent=1))
 
 
 def load(dest: Path) -> tuple[np.ndarray, list[Line]]:
