@@ -131,7 +131,9 @@ const DubApi = (() => {
     list: () => request("GET", "/v1/dubs?limit=50"),
     get: (id) => request("GET", job(id)),
     lines: (id, lang) => request("GET", job(id) + "/lines?lang=" + encodeURIComponent(lang)),
-    redub: (id, lang, index, text) => request(
-      "PATCH", job(id) + "/lines/" + index + "?lang=" + encodeURIComponent(lang), { text }),
+    // speaker: null keeps the line's speaker; "S2" moves the line to speaker 2 (a relabel)
+    redub: (id, lang, index, text, speaker) => request(
+      "PATCH", job(id) + "/lines/" + index + "?lang=" + encodeURIComponent(lang),
+      speaker ? { text, speaker } : { text }),
   };
 })();

@@ -260,17 +260,34 @@ function lineRow(line) {
   const input = el("input", null, { type: "text", "data-testid": "line-text-" + i,
                                      "aria-label": "Text of line " + i });
   input.value = line.target_text || "";
+  const speaker = speakerSelect(i, line.speaker || "S1");
   const button = el("button", "Redub", { type: "button", "data-testid": "redub-" + i });
-  button.addEventListener("click", () => redub(i, input, button));
-  input.addEventListener("keydown", (e) => { if (e.key === "Enter") redub(i, input, button); });
+  button.addEventListener("click", () => redub(i, input, speaker, button));
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") redub(i, input, speaker, button);
+  });
   const time = fmtClock(line.start) + "–" + fmtClock(line.end);
-  const cells = [el("td", i), el("td", time, { class: "time" }),
+  const cells = [el("td", i), el("td", time, { class: "time" }), el("td"),
                  el("td", line.source_text), el("td"),
                  el("td", line.revision || 0, { "data-testid": "line-revision-" + i }), el("td")];
-  cells[3].append(input);
-  cells[5].append(button);
+  cells[2].append(speaker);
+  cells[4].append(input);
+  cells[6].append(button);
   row.append(...cells);
   return row;
+}
+
+// Who says the line; choosing another speaker and redubbing voices it as that speaker.
+function speakerSelect(i, current) {
+  const select = el("select", null, { "data-testid": "line-speaker-" + i,
+                                      "aria-label": "Speaker of line " + i });
+  for (let n = 1; n <= 10; n++) {
+    const option = el("option", "Speaker " + n, { value: "S" + n });
+    option.selected = "S" + n === current;
+    select.append(option);
+  }
+  select.dataset.was = current;
+  return select;
 }
 
 function fmtClock(s) {
@@ -278,15 +295,16 @@ function fmtClock(s) {
   return Math.floor(t / 60) + ":" + (t % 60).toFixed(1).padStart(4, "0");
 }
 
-async function redub(index, input, button) {
+async function redub(index, input, speaker, button) {
   const { id, lang } = current;
   const text = input.value.trim();
   if (!text) return showError("A line needs some text.");
   clearError();
   button.disabled = true;
   $("redub-message").textContent = "Redubbing line " + index + "…";
+  const moved = speaker.value !== speaker.dataset.was ? speaker.value : null;
   try {
-    const answer = await DubApi.redub(id, lang, index, text);
+    const answer = await DubApi.redub(id, lang, index, text, moved);
     if (current.id !== id) return;
     const revision = answer.revision === null || answer.revision === undefined
       ? "" : ": revision " + answer.revision;

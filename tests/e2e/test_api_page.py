@@ -145,12 +145,17 @@ async def test_a_person_dubs_the_sample_and_redubs_a_line_in_the_page(
         assert await text0.input_value(), "line 0 has no text"
         await page.screenshot(path=shots / "api-page-completed.png", full_page=True)
 
-        # Redub line 0 with new text: revision 1, and the video reloads from a new link.
+        # Redub line 0 with new text, spoken by speaker 2: revision 1, and the video reloads
+        # from a new link.
+        await expect(page.get_by_test_id("line-speaker-0")).to_have_value("S1")
         await text0.fill(NEW_TEXT)
+        await page.get_by_test_id("line-speaker-0").select_option("S2")
         await page.get_by_test_id("redub-0").click()
         await expect(page.locator("#revision")).to_have_text("1", timeout=REDUB_WAIT_MS)
         await expect(page.get_by_test_id("line-revision-0")).to_have_text("1")
         await expect(page.get_by_test_id("line-text-0")).to_have_value(NEW_TEXT)
+        await expect(page.get_by_test_id("line-speaker-0")).to_have_value("S2")
+        await expect(page.get_by_test_id("line-speaker-1")).to_have_value("S1")
         await expect(page.locator("#redub-message")).to_contain_text("revision 1")
         new_src = await _wait_playable(page, src)
         assert "/outputs/es.mp4" in new_src, new_src
