@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev
 
-.PHONY: setup debs venv up down demo test test-fast lint mutation histories bench bench-quick bench-api quality clean
+.PHONY: setup debs venv up down demo test test-fast lint mutation histories bench bench-quick bench-api bench-scale quality clean
 
 setup: debs venv
 
@@ -47,6 +47,11 @@ bench-quick: setup
 # The HTTP API under load: a 1 GiB upload's API memory, 200 SSE watchers of one job.
 bench-api: setup
 	$(BIN)/python -m bench.api_load --out .state/bench/api.json
+
+# Scale simulation: 200 jobs through a real dev server and workflow worker, 1-16 GPU-worker
+# processes with sleeping stand-in engines (about 6 minutes).
+bench-scale: setup
+	$(BIN)/python -m bench.scale --out .state/bench/scale.json
 
 quality: setup
 	$(BIN)/python -m bench.quality --out .state/quality/results.json
