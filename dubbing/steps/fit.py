@@ -9,11 +9,12 @@ the next window unrecorded.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from dubbing import keys, onsets
-from dubbing.fit import Limits, Overflow, Target, decide
+from dubbing.fit import FitDecision, Limits, Overflow, Target, decide
 from dubbing.media import audio, render
 from dubbing.media.tools import run_tool
 from dubbing.stages import Clip, FitInput, FitRecord, Segment
@@ -25,6 +26,8 @@ from dubbing.storage import Store
 # A silence this long inside a dub voice is a pause a subtitle may split at.
 PAUSE_SECONDS = 0.2
 PAUSE_BELOW_PEAK_DB = 40.0
+# Clips fitted by one ffmpeg process (a bounded command line and number of open files).
+BATCH = 32
 
 
 def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
@@ -35,6 +38,7 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
     history = revisions(store, inp.job_id, inp.window.index, inp.target_lang, inp.run_id)
     policy = Overflow(inp.overflow)
     records: list[FitRecord] = []
+    pending: list[tuple[int, Clip, FitDecision]] = []  # records whose clips are to be fitted
     busy_until = inp.window.start
     for i, (seg, text, clip, used) in enumerate(zip(segments, texts, clips, engines,
                                                     strict=True)):
@@ -54,11 +58,16 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
         if clip.key is not None:
             last = i + 1 == len(segments)
             target = Target(span=max(0.0, seg.end - start), room=max(0.0, slot_end - start))
-            record = _fit_clip(store, scratch, inp, record, clip, target,
-                               Overflow.TRIM if last else policy)
+            decision = decide(clip.duration, target, Limits(inp.max_stretch, inp.min_speed),
+                              rate=clip.rate, policy=Overflow.TRIM if last else policy)
+            record = _decided(record, clip, decision)
+            if decision.placed_seconds > 0:
+                pending.append((len(records), clip, decision))
         records.append(record)
         busy_until = start + record.placed_seconds
-        beat({"fitted": len(records)})
+    for first in range(0, len(pending), BATCH):
+        _fit_clips(store, scratch, inp, records, pending[first:first + BATCH])
+        beat({"fitted": min(len(pending), first + BATCH)})
     key = keys.fit_key(inp.job_id, inp.window.index, inp.target_lang, run=inp.run_id)
     store.put_json(key, [r.model_dump() for r in records])
     placed = [r for r in records if r.fitted_key is not None]
@@ -73,28 +82,35 @@ def _engines(store: Store, texts_key: str, count: int) -> list[dict[str, Any]]:
     return engine.get("lines") or [engine] * count
 
 
-def _fit_clip(store: Store, scratch: Path, inp: FitInput, record: FitRecord, clip: Clip,
-              target: Target, policy: Overflow) -> FitRecord:
-    assert clip.key is not None
-    decision = decide(clip.duration, target, Limits(inp.max_stretch, inp.min_speed),
-                      rate=clip.rate, policy=policy)
-    fitted, pauses = None, []
-    if decision.placed_seconds > 0:
-        fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, record.index,
-                                 record.revision, run=inp.run_id)
-        dest = scratch / f"fitted-{record.index:04d}.wav"
-        with store.open_local(clip.key, scratch) as source:
-            run_tool(render.fit_clip_args(source, dest, decision), what="ffmpeg fit")
-        pauses = voice_pauses(dest)
-        store.put_file(fitted, dest)
-        dest.unlink()
+def _decided(record: FitRecord, clip: Clip, decision: FitDecision) -> FitRecord:
     return record.model_copy(update={
         "synthesized_seconds": clip.duration, "natural_seconds": clip.natural_seconds,
         "speed": decision.speed, "rate": decision.rate, "tempo": decision.tempo,
         "step": decision.step.value, "placed_seconds": decision.placed_seconds,
         "overflow_seconds": decision.overflow_seconds,
-        "trimmed_seconds": decision.trimmed_seconds, "fitted_key": fitted,
-        "voice_pauses": pauses})
+        "trimmed_seconds": decision.trimmed_seconds})
+
+
+def _fit_clips(store: Store, scratch: Path, inp: FitInput, records: list[FitRecord],
+               group: list[tuple[int, Clip, FitDecision]]) -> None:
+    """Stretch and trim a group of clips in one ffmpeg, store each and its pauses."""
+    with ExitStack() as opened:
+        jobs = []
+        for position, clip, decision in group:
+            assert clip.key is not None
+            source = opened.enter_context(store.open_local(clip.key, scratch))
+            dest = scratch / f"fitted-{records[position].index:04d}.wav"
+            jobs.append(render.FitJob(source, dest, decision))
+        run_tool(render.fit_clips_args(jobs), what="ffmpeg fit")
+    for (position, _, _), job in zip(group, jobs, strict=True):
+        record = records[position]
+        fitted = keys.fitted_key(inp.job_id, inp.window.index, inp.target_lang, record.index,
+                                 record.revision, run=inp.run_id)
+        pauses = voice_pauses(job.dest)
+        store.put_file(fitted, job.dest)
+        job.dest.unlink()
+        records[position] = record.model_copy(update={"fitted_key": fitted,
+                                                       "voice_pauses": pauses})
 
 
 def voice_pauses(path: Path) -> list[tuple[float, float]]:

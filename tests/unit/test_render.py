@@ -12,7 +12,14 @@ import pytest
 
 from dubbing.fit import FitDecision, Step
 from dubbing.media.mix import Levels, mix_graph
-from dubbing.media.render import DUB_RATE, Placement, fit_clip_args, mux_args, write_dub_track
+from dubbing.media.render import (
+    DUB_RATE,
+    FitJob,
+    Placement,
+    fit_clips_args,
+    mux_args,
+    write_dub_track,
+)
 from dubbing.media.tools import run_tool
 
 
@@ -43,6 +50,10 @@ def ffprobe(path: Path) -> dict:
     out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
                           "-show_streams", str(path)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+def fit_clip_args(source: Path, dest: Path, decision: FitDecision) -> list[str]:
+    return fit_clips_args([FitJob(source, dest, decision)])
 
 
 def test_fit_args_at_normal_speed_only_resample() -> None:
@@ -182,3 +193,24 @@ def test_mux_with_a_mix_maps_the_mixed_track_first() -> None:
     assert "-i v.mp4 -i d.wav -i duck.wav" in joined
     assert "-map [mix] -map 0:a:0" in joined
     assert "amultiply" in args[args.index("-filter_complex") + 1]
+
+
+def test_one_ffmpeg_fits_each_clip_as_if_alone(tmp_path: Path) -> None:
+    decisions = [stretch(1.0, 1.0, 0.0), stretch(1.25, 0.8, 0.0), stretch(1.3, 0.5, 0.3)]
+    sources = []
+    for i, seconds in enumerate((1.0, 1.0, 1.2)):
+        sources.append(tmp_path / f"clip {i}.wav")
+        t = np.arange(int(22050 * seconds)) / 22050
+        write_clip(sources[-1], 0.3 * np.sin(2 * np.pi * (220 + 110 * i) * t) * 32767, 22050)
+    alone = []
+    for i, (source, decision) in enumerate(zip(sources, decisions, strict=True)):
+        alone.append(tmp_path / f"alone-{i}.wav")
+        subprocess.run(fit_clip_args(source, alone[-1], decision), check=True)
+    together = [tmp_path / f"together-{i}.wav" for i in range(3)]
+    subprocess.run(fit_clips_args([FitJob(s, d, x) for s, d, x in
+                                   zip(sources, together, decisions, strict=True)]), check=True)
+    for a, b, decision in zip(alone, together, decisions, strict=True):
+        (rate, first), (_, second) = read_track(a), read_track(b)
+        assert rate == DUB_RATE
+        assert np.array_equal(first, second)
+        assert len(first) == pytest.approx(decision.placed_seconds * DUB_RATE, abs=DUB_RATE // 50)
