@@ -39,11 +39,15 @@ STEREO = f"aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 # Mono is played on both speakers at its own level (ffmpeg's default upmix would lower it 3 dB).
 MONO_TO_STEREO = f"aresample={MIX_RATE},pan=stereo|c0=c0|c1=c0,aformat=sample_fmts=fltp"
 _METER = "ebur128=peak=true:framelog=verbose"  # per-frame lines stay out of the -v info log
+# The passes that only set gains need the integrated loudness, not the true peak (its 4x
+# oversampling is a third of the meter's time; the limiter holds the peaks).
+_LOUDNESS_METER = "ebur128=framelog=verbose"
 
 
 @dataclass(frozen=True)
 class Loudness:
-    """What a measuring pass found: integrated loudness (LUFS) and true peak (dBTP)."""
+    """What a measuring pass found: integrated loudness (LUFS) and true peak (dBTP; -70 from
+    the passes that do not measure it)."""
 
     integrated: float
     true_peak: float
@@ -112,7 +116,7 @@ def mix_graph(levels: Levels, audio_track: int = 0, *, mono: bool = False,
              f"[orig][env]amultiply[bed];[1:a:0]{MONO_TO_STEREO},volume={levels.voice}dB[dub];"
              f"[bed][dub]amix=inputs=2:duration=first:normalize=0")
     if meter:
-        return f"{graph},{_METER},{STEREO}{MIX_LABEL}"
+        return f"{graph},{_LOUDNESS_METER},{STEREO}{MIX_LABEL}"
     limit = 10 ** (LIMIT_DB / 20)
     return (f"{graph},volume={levels.master}dB,"
             f"alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true,"
@@ -121,8 +125,8 @@ def mix_graph(levels: Levels, audio_track: int = 0, *, mono: bool = False,
 
 def measure_voice(dub: Path, beat: Beat | None = None) -> Loudness:
     """The dub voice alone, as it will sit in the stereo mix."""
-    return _measure(["-i", str(dub), "-af", f"{MONO_TO_STEREO},{_METER}", "-f", "null", "-"],
-                    beat)
+    return _measure(["-i", str(dub), "-af", f"{MONO_TO_STEREO},{_LOUDNESS_METER}", "-f", "null",
+                     "-"], beat)
 
 
 def measure_mix(source: Path, dub: Path, envelope: Path, levels: Levels, *,
