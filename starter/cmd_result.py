@@ -100,15 +100,18 @@ async def _targets(dub: DubClient, job_id: str, lang: str, out_dir: Path) -> lis
     return outputs.targets(done.input_name, done.source_lang, sets, out_dir)
 
 
+LineIndex = Annotated[int, typer.Argument(help="the line's index in the report")]
+WhichDub = Annotated[str | None, typer.Option("--to", help="which dub (default: the first)")]
+
+
 @app.command("redub")
 def redub_line(
     job_id: str,
-    index: Annotated[int, typer.Argument(help="the line's index in the report")],
+    index: LineIndex,
     text: Annotated[str, typer.Argument(help="the new text of the line")],
     speaker: Annotated[str | None, typer.Option(
         "--speaker", help="also move the line to this speaker (S1-S10)")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="which dub (default: the first)")
-                  ] = None,
+    to: WhichDub = None,
     out_dir: OutDir = Path("out"),
     force: Force = False,
     as_json: Json = False,
@@ -122,10 +125,9 @@ def redub_line(
 @app.command("relabel")
 def relabel_line(
     job_id: str,
-    index: Annotated[int, typer.Argument(help="the line's index in the report")],
+    index: LineIndex,
     speaker: Annotated[str, typer.Argument(help="the speaker who says it: S1-S10")],
-    to: Annotated[str | None, typer.Option("--to", help="which dub (default: the first)")
-                  ] = None,
+    to: WhichDub = None,
     out_dir: OutDir = Path("out"),
     force: Force = False,
     as_json: Json = False,

@@ -86,6 +86,12 @@ async def test_a_dub_through_the_api(api: str, tmp_path: Path, workers: Settings
 
         lines = (await http.get(f"/v1/dubs/{job_id}/lines", params={"lang": "es"})).json()
         assert lines["revision"] == 0 and lines["lines"][0]["target_text"]
+        for wrong, words in (({"speaker": "Bob"}, "speaker"),
+                             ({}, "a new text, a speaker, or both")):
+            refused = await http.patch(f"/v1/dubs/{job_id}/lines/0", params={"lang": "es"},
+                                       json=wrong)
+            assert refused.status_code == 422, refused.text
+            assert words in refused.json()["detail"], refused.text
         redub = await http.patch(f"/v1/dubs/{job_id}/lines/0", params={"lang": "es"},
                                  json={"text": "Hola a todos, esto es una prueba."})
         assert redub.status_code == 200, redub.text

@@ -245,6 +245,14 @@ async def test_an_oversized_redub_text_names_the_limit() -> None:
     assert "validation error" not in line
 
 
+async def test_a_relabel_to_an_unknown_speaker_says_which_labels_exist() -> None:
+    ran = await cli(NOWHERE, "relabel", "dub-any", "3", "Bob")
+    assert ran.code == 2, ran.stderr
+    line = ran.one_error()
+    assert "'Bob'" in line and "S1 to S10" in line, line
+    assert "validation error" not in line and "Traceback" not in ran.stderr
+
+
 # --- the store and the Temporal server out of reach -------------------------------------
 
 
