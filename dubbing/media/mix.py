@@ -4,10 +4,11 @@ loudness-normalised on top, peaks limited.
 The ducking follows the source speech, not the dub: every dubbed line's speech span (with short
 attack and release margins) is lowered by `DUCK_DB`, so the original speaker is never heard
 inside a line, even where the dub is shorter than the speaker; music and effects between lines
-keep their level. The bed is never amplified. Loudness (EBU R128): the voice alone is measured
-and given the gain that brings it to the target, then the mix is measured once and the whole
-mix lowered by what it is over (a gain below 1 never lifts the bed); a look-ahead limiter, with
-its delay compensated, holds the true peak under the ceiling.
+keep their level. The bed is never amplified. Loudness (EBU R128, `dubbing.media.loudness`):
+one pass decodes the ducked bed and the voice; from their K-weighted energies the voice gets
+the gain that brings it to the target, and the mix at that gain is lowered by what it is over
+(a gain below 1 never lifts the bed); a look-ahead limiter, with its delay compensated, holds
+the true peak under the ceiling. The delivered track is measured again, from the file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from dubbing.errors import ToolError
-from dubbing.media.tools import Beat, require, run_tool
+from dubbing.media import loudness
+from dubbing.media.tools import Beat, ffmpeg, require, run_tool, stream_tool
 
 MIX_RATE = 48000
 TARGET_LUFS = -16.0
@@ -39,9 +41,8 @@ STEREO = f"aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 # Mono is played on both speakers at its own level (ffmpeg's default upmix would lower it 3 dB).
 MONO_TO_STEREO = f"aresample={MIX_RATE},pan=stereo|c0=c0|c1=c0,aformat=sample_fmts=fltp"
 _METER = "ebur128=peak=true:framelog=verbose"  # per-frame lines stay out of the -v info log
-# The passes that only set gains need the integrated loudness, not the true peak (its 4x
-# oversampling is a third of the meter's time; the limiter holds the peaks).
-_LOUDNESS_METER = "ebur128=framelog=verbose"
+FRAME_BYTES = 3 * 4  # a frame of (bed left, bed right, voice) as float32
+SILENT_PEAK = -70.0  # the gain passes measure no peak
 
 
 @dataclass(frozen=True)
@@ -103,39 +104,50 @@ def write_duck_envelope(dest: Path, duration: float, spans: Iterable[tuple[float
         out.writeframes(np.round(gain * 32767).astype(np.int16).tobytes())
 
 
-def mix_graph(levels: Levels, audio_track: int = 0, *, mono: bool = False,
-              meter: bool = False) -> str:
+def mix_graph(levels: Levels, audio_track: int = 0, *, mono: bool = False) -> str:
     """Inputs: 0 the source (`mono`: one channel), 1 the dub voice, 2 the duck envelope; the
-    result is [mix].
-
-    With `meter` the graph ends in the loudness meter instead of the master gain and limiter
-    (the measuring pass)."""
+    result is [mix]."""
     original = MONO_TO_STEREO if mono else STEREO
     graph = (f"[0:a:{audio_track}]{original}[orig];"
              f"[2:a:0]aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo[env];"
              f"[orig][env]amultiply[bed];[1:a:0]{MONO_TO_STEREO},volume={levels.voice}dB[dub];"
              f"[bed][dub]amix=inputs=2:duration=first:normalize=0")
-    if meter:
-        return f"{graph},{_LOUDNESS_METER},{STEREO}{MIX_LABEL}"
     limit = 10 ** (LIMIT_DB / 20)
     return (f"{graph},volume={levels.master}dB,"
             f"alimiter=limit={limit:.4f}:attack=5:release=50:level=false:latency=true,"
             f"{STEREO}{MIX_LABEL}")
 
 
-def measure_voice(dub: Path, beat: Beat | None = None) -> Loudness:
-    """The dub voice alone, as it will sit in the stereo mix."""
-    return _measure(["-i", str(dub), "-af", f"{MONO_TO_STEREO},{_LOUDNESS_METER}", "-f", "null",
-                     "-"], beat)
+def levels_for(source: Path, dub: Path, envelope: Path, *, audio_track: int = 0,
+               mono: bool = False, beat: Beat | None = None) -> Levels:
+    """The mix's gains from one pass: the voice to the target loudness, then the whole mix
+    lowered by what it is over (`settle`), both computed from the K-weighted energies."""
+    energy = measure_energy(source, dub, envelope, audio_track=audio_track, mono=mono,
+                            beat=beat)
+    voice = voice_gain(Loudness(energy.loudness(0.0, bed=False), SILENT_PEAK))
+    return settle(voice, Loudness(energy.loudness(voice), SILENT_PEAK))
 
 
-def measure_mix(source: Path, dub: Path, envelope: Path, levels: Levels, *,
-                audio_track: int = 0, mono: bool = False, beat: Beat | None = None) -> Loudness:
-    """Decode the source, duck it, mix the voice at `levels.voice`, and measure."""
-    graph = mix_graph(levels, audio_track, mono=mono, meter=True)
-    return _measure(["-i", str(source), "-i", str(dub), "-i", str(envelope),
-                     "-filter_complex", graph, "-map", MIX_LABEL, "-vn", "-f", "null", "-"],
-                    beat)
+def measure_energy(source: Path, dub: Path, envelope: Path, *, audio_track: int = 0,
+                   mono: bool = False, beat: Beat | None = None) -> loudness.MixEnergy:
+    """Decode the source, duck it as the mix does, and stream (bed left, bed right, voice)
+    at 48 kHz into the loudness sums."""
+    original = MONO_TO_STEREO if mono else STEREO
+    graph = (f"[0:a:{audio_track}]{original}[orig];"
+             f"[2:a:0]aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo[env];"
+             f"[orig][env]amultiply[bed];"
+             f"[1:a:0]aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=mono[voice];"
+             f"[bed][voice]join=inputs=2:channel_layout=3.0:map=0.0-FL|0.1-FR|1.0-FC[both]")
+    args = ffmpeg("-i", str(source), "-i", str(dub), "-i", str(envelope),
+                  "-filter_complex", graph, "-map", "[both]", "-f", "f32le", "pipe:1")
+    energy, rest = loudness.MixEnergy(), b""
+    for data in stream_tool(args, what="ffmpeg loudness", beat=beat):
+        data = rest + data
+        whole = len(data) // FRAME_BYTES * FRAME_BYTES
+        rest = data[whole:]
+        if whole:
+            energy.feed(np.frombuffer(data[:whole], np.float32).reshape(-1, 3))
+    return energy
 
 
 def measure_track(video: Path, beat: Beat | None = None) -> Loudness:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, TextIO
@@ -89,7 +90,7 @@ def _run(args: list[str], input_text: str | None, timeout: float | None, beat: B
         return subprocess.CompletedProcess(args, proc.returncode, _read(out), _read(err))
 
 
-def _wait(proc: subprocess.Popen[str], timeout: float | None, beat: Beat | None,
+def _wait(proc: subprocess.Popen[Any], timeout: float | None, beat: Beat | None,
           what: str) -> None:
     """Wait in short polls, so an exception raised into this thread ends the wait at once."""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -107,7 +108,41 @@ def _wait(proc: subprocess.Popen[str], timeout: float | None, beat: Beat | None,
                 next_beat = now + BEAT_SECONDS
 
 
-def _kill_group(proc: subprocess.Popen[str]) -> None:
+def stream_tool(args: Sequence[str], *, what: str, beat: Beat | None = None,
+                chunk: int = 1 << 20) -> Iterator[bytes]:
+    """Run a tool and yield its stdout as it comes, for a reader that keeps up (so the pipe
+    never blocks the tool); `beat` every BEAT_SECONDS. Waits are short polls, so a reader that
+    stops early, an exception or the activity's cancellation ends them at once, and kills the
+    tool's process group; a non-zero exit is a ToolError with the tail of its stderr."""
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=err, bufsize=0, process_group=0,
+                                preexec_fn=_die_with(os.getpid()))
+        assert proc.stdout is not None
+        next_beat = time.monotonic() + BEAT_SECONDS
+        try:
+            while True:
+                if select.select([proc.stdout], [], [], 0.05)[0]:
+                    data = os.read(proc.stdout.fileno(), chunk)
+                    if not data:
+                        break
+                    yield data
+                if beat is not None and time.monotonic() >= next_beat:
+                    beat(what)
+                    next_beat = time.monotonic() + BEAT_SECONDS
+            _wait(proc, None, beat, what)
+        finally:
+            if proc.poll() is None:
+                _kill_group(proc)
+            proc.stdout.close()
+        if proc.returncode != 0:
+            stderr = _read(err)
+            _raise_if_refused(stderr, list(args), what)
+            tail = stderr.strip().splitlines()[-3:]
+            raise ToolError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
+
+
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)  # the leader is unreaped: the group is still ours
     proc.kill()

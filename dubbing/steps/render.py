@@ -75,11 +75,9 @@ def _reference(store: Store, key: str | None) -> str | None:
 def _levels(source: Path, dub: Path, envelope: Path, mono: bool, track: int,
             beat: Beat) -> mix.Levels:
     """Voice to the target loudness, then the whole mix lowered by what it is over."""
-    voice = mix.voice_gain(mix.measure_voice(dub, beat=beat))
-    measured = mix.measure_mix(source, dub, envelope, mix.Levels(voice), audio_track=track,
-                               mono=mono, beat=beat)
+    levels = mix.levels_for(source, dub, envelope, audio_track=track, mono=mono, beat=beat)
     beat("measured")
-    return mix.settle(voice, measured)
+    return levels
 
 
 @dataclass(frozen=True)

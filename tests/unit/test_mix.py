@@ -50,9 +50,7 @@ def render(tmp: Path, dub_level: float) -> tuple[Path, Path]:
     dub = make_dub(tmp / "dub.wav", 12.0, DUB_SPEAKS, dub_level)
     envelope = tmp / "duck.wav"
     mix.write_duck_envelope(envelope, 12.0, [SPAN])
-    voice = mix.voice_gain(mix.measure_voice(dub))
-    measured = mix.measure_mix(source, dub, envelope, mix.Levels(voice), mono=True)
-    levels = mix.settle(voice, measured)
+    levels = mix.levels_for(source, dub, envelope, mono=True)
     out = tmp / "out.mp4"
     run_tool(mux_args(source, dub, out, envelope=envelope, target_lang="es", source_lang="en",
                       video_codec="h264", audio_codec="aac", mix=mix.mix_graph(levels, mono=True)),
@@ -147,3 +145,30 @@ def test_silence_is_never_amplified() -> None:
 def test_the_mix_is_only_ever_lowered_as_a_whole() -> None:
     assert mix.settle(3.0, mix.Loudness(-14.0, -3.0)) == mix.Levels(3.0, -2.0)
     assert mix.settle(3.0, mix.Loudness(-17.0, -3.0)) == mix.Levels(4.0, 0.0)
+
+
+def ffmpeg_lufs(*args: str) -> float:
+    """ffmpeg's own EBU R128 meter: the integrated loudness of what `args` feed it."""
+    err = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", *args, "-f", "null", "-"],
+                         capture_output=True, text=True, check=True).stderr
+    return float(err[err.rindex("Summary:"):].split("I:")[1].split("LUFS")[0])
+
+
+@pytest.mark.parametrize("voice_db", [0.0, 9.5])
+def test_one_pass_loudness_matches_ffmpegs_meter(tmp_path: Path, voice_db: float) -> None:
+    """The voice alone and the mix at a voice gain, from the stored energies, read as
+    ffmpeg's ebur128 reads the same signals (the two passes they replace)."""
+    source = make_source(tmp_path / "in.mp4")
+    dub = make_dub(tmp_path / "dub.wav", 12.0, DUB_SPEAKS, 0.05)
+    envelope = tmp_path / "duck.wav"
+    mix.write_duck_envelope(envelope, 12.0, [SPAN])
+    energy = mix.measure_energy(source, dub, envelope, mono=True)
+    voice = ffmpeg_lufs("-i", str(dub), "-af", f"{mix.MONO_TO_STEREO},ebur128")
+    assert energy.loudness(0.0, bed=False) == pytest.approx(voice, abs=0.15)
+    # the mix as the container gets it, before its master gain and limiter
+    graph = mix.mix_graph(mix.Levels(voice_db), mono=True).split(",alimiter")[0]
+    graph = graph.rsplit(",volume=", 1)[0]
+    heard = ffmpeg_lufs("-i", str(source), "-i", str(dub), "-i", str(envelope),
+                        "-filter_complex", f"{graph},ebur128[out]", "-map", "[out]")
+    assert energy.loudness(voice_db) == pytest.approx(heard, abs=0.15)
+    assert energy.loudness(voice_db) > energy.loudness(voice_db - 6.0) + 1.0

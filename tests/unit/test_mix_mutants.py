@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,16 +130,6 @@ def test_the_final_graph_applies_both_gains_then_the_limiter() -> None:
     assert graph.endswith("[mix]") and "ebur128" not in graph
 
 
-def test_the_measuring_graph_meters_the_mix_before_the_master_gain() -> None:
-    graph = mix.mix_graph(mix.Levels(voice=3.5, master=-1.25), 1, mono=True, meter=True)
-    assert graph.startswith("[0:a:1]aresample=48000,pan=stereo|c0=c0|c1=c0,"), \
-        "the chosen track; a mono original on both speakers at its own level"
-    # the gains need only the integrated loudness: no true-peak oversampling in this pass
-    assert "amix=inputs=2:duration=first:normalize=0,ebur128=framelog=verbose," in graph
-    assert "alimiter" not in graph and "-1.25dB" not in graph
-    assert graph.endswith("[mix]")
-
-
 def test_the_meter_summary_is_read() -> None:
     assert mix.parse_ebur128(summary("-16.3", "-1.2")) == mix.Loudness(-16.3, -1.2)
     two = summary("-30.0", "-9.0") + summary("-16.0", "-2.0")
@@ -203,32 +194,35 @@ def test_measuring_the_finished_track_reads_its_first_audio_track(recorder: Reco
     assert args[args.index("-af") + 1] == "ebur128=peak=true:framelog=verbose"
 
 
-def test_measuring_the_voice_hears_it_as_in_the_stereo_mix(recorder: Recorder) -> None:
-    assert mix.measure_voice(Path("dub.wav"), beat=beat) == mix.Loudness(-18.5, -3.25)
-    args, given = recorder.calls[0]
-    assert given is beat
-    assert args[args.index("-af") + 1] == (
-        "aresample=48000,pan=stereo|c0=c0|c1=c0,aformat=sample_fmts=fltp,"
-        "ebur128=framelog=verbose")
+def test_the_gain_pass_streams_the_ducked_bed_and_the_voice(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[list[str], object]] = []
+    frames = np.zeros((48000, 3), np.float32)
+    frames[:, 2] = 0.1  # the voice channel only
 
+    def stream(args: list[str], *, what: str, beat: object = None) -> Iterator[bytes]:
+        seen.append((args, beat))
+        data = frames.tobytes()
+        yield data[:1001]  # chunks that split frames
+        yield data[1001:]
 
-def test_measuring_the_mix_uses_the_measuring_graph(recorder: Recorder) -> None:
-    levels = mix.Levels(voice=2.0)
-    out = mix.measure_mix(Path("in.mp4"), Path("dub.wav"), Path("duck.wav"), levels,
-                          audio_track=1, mono=True, beat=beat)
-    assert out == mix.Loudness(-18.5, -3.25)
-    args, given = recorder.calls[0]
-    assert given is beat
+    monkeypatch.setattr(mix, "stream_tool", stream)
+    energy = mix.measure_energy(Path("in.mp4"), Path("dub.wav"), Path("duck.wav"),
+                                audio_track=1, mono=True, beat=beat)
+    args, given = seen[0]
+    assert given is beat, "a long measurement keeps heartbeating"
     assert [args[i + 1] for i, a in enumerate(args) if a == "-i"] == [
         "in.mp4", "dub.wav", "duck.wav"]
-    assert args[args.index("-filter_complex") + 1] == mix.mix_graph(
-        levels, 1, mono=True, meter=True)
-    assert args[args.index("-map") + 1] == "[mix]"
-
-
-def test_a_stereo_source_is_measured_as_stereo_by_default(recorder: Recorder) -> None:
-    mix.measure_mix(Path("in.mp4"), Path("dub.wav"), Path("duck.wav"), mix.Levels(voice=2.0))
-    args, given = recorder.calls[0]
-    assert given is None
-    assert args[args.index("-filter_complex") + 1] == mix.mix_graph(
-        mix.Levels(voice=2.0), 0, mono=False, meter=True)
+    graph = args[args.index("-filter_complex") + 1]
+    assert graph.startswith("[0:a:1]aresample=48000,pan=stereo|c0=c0|c1=c0,"), \
+        "the chosen track; a mono original on both speakers at its own level"
+    assert "[orig][env]amultiply[bed]" in graph and "map=0.0-FL|0.1-FR|1.0-FC" in graph
+    assert args[args.index("-f") + 1] == "f32le"
+    # every frame arrived: the voice alone is heard, on both channels, the bed silent
+    assert sum(len(v) for v in energy.vv) == 10
+    assert energy.loudness(0.0, bed=False) == pytest.approx(energy.loudness(0.0), abs=1e-6)
+    assert energy.loudness(0.0, bed=False) > -70.0
+    stereo = mix.measure_energy(Path("in.mp4"), Path("dub.wav"), Path("duck.wav"))
+    assert seen[1][0][seen[1][0].index("-filter_complex") + 1].startswith(
+        f"[0:a:0]{mix.STEREO}[orig]")
+    assert stereo.loudness(0.0) == energy.loudness(0.0)
