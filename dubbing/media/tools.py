@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, TextIO
@@ -109,7 +109,7 @@ def _wait(proc: subprocess.Popen[Any], timeout: float | None, beat: Beat | None,
 
 
 def stream_tool(args: Sequence[str], *, what: str, beat: Beat | None = None,
-                chunk: int = 1 << 20) -> Iterator[bytes]:
+                chunk: int = 1 << 20) -> Generator[bytes, None, None]:
     """Run a tool and yield its stdout as it comes, for a reader that keeps up (so the pipe
     never blocks the tool); `beat` every BEAT_SECONDS. Waits are short polls, so a reader that
     stops early, an exception or the activity's cancellation ends them at once, and kills the
