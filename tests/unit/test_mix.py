@@ -154,8 +154,7 @@ def ffmpeg_lufs(*args: str) -> float:
     return float(err[err.rindex("Summary:"):].split("I:")[1].split("LUFS")[0])
 
 
-@pytest.mark.parametrize("voice_db", [0.0, 9.5])
-def test_one_pass_loudness_matches_ffmpegs_meter(tmp_path: Path, voice_db: float) -> None:
+def test_one_pass_loudness_matches_ffmpegs_meter(tmp_path: Path) -> None:
     """The voice alone and the mix at a voice gain, from the stored energies, read as
     ffmpeg's ebur128 reads the same signals (the two passes they replace)."""
     source = make_source(tmp_path / "in.mp4")
@@ -165,10 +164,11 @@ def test_one_pass_loudness_matches_ffmpegs_meter(tmp_path: Path, voice_db: float
     energy = mix.measure_energy(source, dub, envelope, mono=True)
     voice = ffmpeg_lufs("-i", str(dub), "-af", f"{mix.MONO_TO_STEREO},ebur128")
     assert energy.loudness(0.0, bed=False) == pytest.approx(voice, abs=0.15)
-    # the mix as the container gets it, before its master gain and limiter
-    graph = mix.mix_graph(mix.Levels(voice_db), mono=True).split(",alimiter")[0]
-    graph = graph.rsplit(",volume=", 1)[0]
-    heard = ffmpeg_lufs("-i", str(source), "-i", str(dub), "-i", str(envelope),
-                        "-filter_complex", f"{graph},ebur128[out]", "-map", "[out]")
-    assert energy.loudness(voice_db) == pytest.approx(heard, abs=0.15)
-    assert energy.loudness(voice_db) > energy.loudness(voice_db - 6.0) + 1.0
+    for voice_db in (0.0, 9.5):
+        # the mix as the container gets it, before its master gain and limiter
+        graph = mix.mix_graph(mix.Levels(voice_db), mono=True).split(",alimiter")[0]
+        graph = graph.rsplit(",volume=", 1)[0]
+        heard = ffmpeg_lufs("-i", str(source), "-i", str(dub), "-i", str(envelope),
+                            "-filter_complex", f"{graph},ebur128[out]", "-map", "[out]")
+        assert energy.loudness(voice_db) == pytest.approx(heard, abs=0.15)
+        assert energy.loudness(voice_db) > energy.loudness(voice_db - 6.0) + 1.0

@@ -39,6 +39,6 @@ def test_a_reader_that_stops_early_leaves_no_tool_running() -> None:
 
 def test_a_slow_tool_is_heartbeaten_while_it_is_silent() -> None:
     beats: list[str] = []
-    code = "import time; time.sleep(2.3); print('done')"
+    code = "import time; time.sleep(1.3); print('done')"
     out = b"".join(stream_tool([sys.executable, "-c", code], what="slow", beat=beats.append))
-    assert out.strip() == b"done" and beats.count("slow") >= 2
+    assert out.strip() == b"done" and beats.count("slow") >= 1
