@@ -24,6 +24,17 @@ HEAVY_MODULES = ("faster_whisper", "ctranslate2", "torch", "TTS", "piper", "onnx
 
 
 ROOT = Path(__file__).resolve().parent.parent
+# Importing a blocked module (or one inside it) fails as if it were not installed; unlike a
+# `None` in sys.modules, libraries that probe sys.modules for it (scipy looks for torch) see
+# it absent, as on a machine without it.
+_BLOCKER = """import importlib.abc, runpy, sys
+BLOCKED = {blocked!r}
+class Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if any(name == b or name.startswith(b + ".") for b in BLOCKED):
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+sys.meta_path.insert(0, Blocked())"""
 
 
 def temporal_binary() -> str:
@@ -114,10 +125,9 @@ class Stack:
                            block: tuple[str, ...] = ()) -> None:
         """Start `python -m worker --role ROLE`; modules in `block` cannot be imported in it."""
         log = (self.root / f"{name}.log").open("ab")
-        code = "; ".join([
-            "import runpy, sys", *(f"sys.modules[{m!r}] = None" for m in block),
-            f"sys.argv = ['worker', '--role', {role!r}]",
-            "runpy.run_module('worker', run_name='__main__', alter_sys=True)"])
+        code = "\n".join([_BLOCKER.format(blocked=tuple(block)),
+                          f"sys.argv = ['worker', '--role', {role!r}]",
+                          "runpy.run_module('worker', run_name='__main__', alter_sys=True)"])
         self.workers[name] = await asyncio.create_subprocess_exec(
             sys.executable, "-c", code, env={**self.env(), **(env or {})}, stdout=log,
             stderr=log)
