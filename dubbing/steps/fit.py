@@ -44,17 +44,7 @@ def fit_window(store: Store, scratch: Path, inp: FitInput, beat: Beat) -> Done:
                                                     strict=True)):
         slot_end = segments[i + 1].start if i + 1 < len(segments) else inp.window.end
         start = max(seg.start, busy_until) if policy is Overflow.SHIFT else seg.start
-        record = FitRecord(index=seg.index, start=seg.start, end=seg.end,
-                           slot_end=max(seg.start, slot_end), source_text=seg.text,
-                           target_text=text, synthesized_seconds=0.0, speed=1.0,
-                           placed_seconds=0.0, overflow_seconds=0.0, fitted_key=None,
-                           error=clip.error, placed_start=round(start, 4),
-                           translation_engine=used.get("engine"),
-                           translation_fallback=used.get("fallback_reason"),
-                           unknown_words=used.get("unknown_words") or [],
-                           revisions=history.get(str(i), []), speaker=clip.speaker,
-                           voice=clip.voice)
-        record = record.model_copy(update={"revision": len(record.revisions)})
+        record = _unplaced(seg, text, clip, used, history.get(str(i), []), start, slot_end)
         if clip.key is not None:
             last = i + 1 == len(segments)
             target = Target(span=max(0.0, seg.end - start), room=max(0.0, slot_end - start))
@@ -80,6 +70,21 @@ def _engines(store: Store, texts_key: str, count: int) -> list[dict[str, Any]]:
     record_key = text_step.engine_key(texts_key)
     engine = store.get_json(record_key) if store.exists(record_key) else {}
     return engine.get("lines") or [engine] * count
+
+
+def _unplaced(seg: Segment, text: str, clip: Clip, used: dict[str, Any],
+              history: list[Any], start: float, slot_end: float) -> FitRecord:
+    """A line's record before its clip is placed: where it is spoken, its texts, revisions,
+    speaker and translation engine."""
+    return FitRecord(index=seg.index, start=seg.start, end=seg.end,
+                     slot_end=max(seg.start, slot_end), source_text=seg.text,
+                     target_text=text, synthesized_seconds=0.0, speed=1.0,
+                     placed_seconds=0.0, overflow_seconds=0.0, fitted_key=None,
+                     error=clip.error, placed_start=round(start, 4),
+                     translation_engine=used.get("engine"),
+                     translation_fallback=used.get("fallback_reason"),
+                     unknown_words=used.get("unknown_words") or [], revisions=history,
+                     revision=len(history), speaker=clip.speaker, voice=clip.voice)
 
 
 def _decided(record: FitRecord, clip: Clip, decision: FitDecision) -> FitRecord:
