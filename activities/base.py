@@ -66,21 +66,20 @@ def beating(every: float = PULSE_SECONDS) -> Iterator[Callable[[Any], None]]:
     """
     previous = activity.info().heartbeat_details
     last: list[Any] = [previous[0] if previous else None]
-    lock = threading.Lock()
     stop = threading.Event()
 
+    # No lock: a cancellation raised into the step's thread must never leave one held. A
+    # repeat that races a new beat sends the checkpoint before it, as valid to resume from.
     def beat(details: Any = None) -> None:
-        with lock:
-            last[0] = details
-            activity.heartbeat(details)
+        last[0] = details
+        activity.heartbeat(details)
 
     def repeat() -> None:
         while not stop.wait(every):
-            with lock:
-                try:
-                    activity.heartbeat(last[0])
-                except Exception:  # the activity is finishing; its own thread reports why
-                    return
+            try:
+                activity.heartbeat(last[0])
+            except Exception:  # the activity is finishing; its own thread reports why
+                return
 
     thread = threading.Thread(target=contextvars.copy_context().run, args=(repeat,),
                               name=f"pulse-{activity.info().activity_id}", daemon=True)
@@ -89,7 +88,7 @@ def beating(every: float = PULSE_SECONDS) -> Iterator[Callable[[Any], None]]:
         yield beat
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=15)  # a heartbeat waits at most 10 s for the worker's loop
 
 
 M = TypeVar("M", bound=BaseModel)
