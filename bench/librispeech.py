@@ -45,8 +45,7 @@ def dialogue(folder: Path, ids: list[str], turns: int, seed: int
     order = [ids[i % len(ids)] for i in range(turns)]
     rest = order[len(ids):]
     rng.shuffle(rest)
-    files = {s: sorted((folder / s).glob("*.flac")) + sorted((folder / s).glob("*.opus"))
-             for s in ids}
+    files = {s: sorted((folder / s).glob("*.flac")) for s in ids}
     used = dict.fromkeys(ids, 0)
     pieces, truth, at = [], [], 0.0
     for speaker in order[:len(ids)] + rest:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Self
 
 from temporalio.client import Client
 
@@ -140,7 +141,7 @@ class Stack:
 
     @classmethod
     @asynccontextmanager
-    async def running(cls, root: Path) -> AsyncIterator[Stack]:
+    async def running(cls, root: Path) -> AsyncIterator[Self]:
         """A dev server, a CPU worker ("cpu") and a GPU worker ("gpu-1"), all processes."""
         stack = cls(root)
         try:

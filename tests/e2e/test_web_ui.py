@@ -26,14 +26,8 @@ UI_WAIT_MS = 20_000  # the UI is a single-page app: its JavaScript loads, then i
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[UIStack]:
-    s = UIStack(tmp_path)
-    try:
-        await s.start_server()
-        await s.start_worker("cpu", "cpu")
-        await s.start_worker("gpu", "gpu")
+    async with UIStack.running(tmp_path) as s:
         yield s
-    finally:
-        await s.close()
 
 
 async def _wait_listed(stack: UIStack, query: str, *job_ids: str) -> None:
