@@ -1,4 +1,5 @@
-"""Activities of the CPU worker: media, translation, fitting, rendering, cleanup."""
+"""Activities of the CPU worker: media, translation, espeak-ng synthesis (no model: jobs
+voiced only by espeak-ng never wait for the GPU worker), fitting, rendering, cleanup."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from temporalio import activity
 from activities.base import ActivityBase, beating, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
 from dubbing.contract import OutputSet
+from dubbing.engines import espeak
 from dubbing.stages import (
     CleanupInput,
     ClusterSpeakersInput,
@@ -21,11 +23,23 @@ from dubbing.stages import (
     RedubLine,
     RenderInput,
     SpeakersOutput,
+    SynthesizeCheckpoint,
+    SynthesizeInput,
     TranslateCheckpoint,
     TranslateInput,
     Window,
 )
-from dubbing.steps import diarize, fetch, fit, ingest, redub, render, runs, translate
+from dubbing.steps import (
+    diarize,
+    fetch,
+    fit,
+    ingest,
+    redub,
+    render,
+    runs,
+    synthesize,
+    translate,
+)
 
 
 class CpuActivities(ActivityBase):
@@ -61,6 +75,16 @@ class CpuActivities(ActivityBase):
             return meter.done(translate.translate_window(self.store, inp, beat,
                                                     checkpoint(TranslateCheckpoint),
                                                     self.settings))
+
+    @activity.defn(name="synthesize_segments")
+    @translate_errors
+    def synthesize_segments(self, inp: SynthesizeInput) -> str:
+        """The GPU worker's activity of the same name, for voices that need no model."""
+        with self.scratch() as tmp, measured("synthesize") as meter, beating() as beat:
+            return meter.done(
+                synthesize.synthesize_window(self.store, tmp, inp, beat,
+                                             checkpoint(SynthesizeCheckpoint),
+                                             voices=espeak.speaker_synthesizer))
 
     @activity.defn(name="fit_segments")
     @translate_errors
@@ -98,6 +122,6 @@ class CpuActivities(ActivityBase):
 
     def all(self) -> list:
         return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
-                self.translate_segments, self.fit_segments, self.render_outputs,
-                self.prepare_redub, self.load_manifest, self.cleanup_job,
+                self.translate_segments, self.synthesize_segments, self.fit_segments,
+                self.render_outputs, self.prepare_redub, self.load_manifest, self.cleanup_job,
                 self.cluster_speakers]

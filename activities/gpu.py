@@ -6,6 +6,7 @@ from temporalio import activity
 
 from activities.base import ActivityBase, beating, checkpoint, translate_errors
 from activities.metrics import measured
+from dubbing.engines import tts
 from dubbing.stages import (
     EmbedSpeakersInput,
     SynthesizeCheckpoint,
@@ -33,7 +34,8 @@ class GpuActivities(ActivityBase):
         with self.scratch() as tmp, measured("synthesize") as meter, beating() as beat:
             return meter.done(
                 synthesize.synthesize_window(self.store, tmp, inp, beat,
-                                        checkpoint(SynthesizeCheckpoint)))
+                                             checkpoint(SynthesizeCheckpoint),
+                                             voices=tts.speaker_synthesizer))
 
     @activity.defn(name="embed_speakers")
     @translate_errors

@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from dubbing import keys
 from dubbing.contract import DubJob, OutputSet, TranscriptionSettings
-from dubbing.engines import asr
+from dubbing.engines import asr, tts
 from dubbing.stages import (
     ExtractInput,
     FitInput,
@@ -145,7 +145,8 @@ def voice_window(run: Run, audio_key: str, window: Window, transcript: Transcrib
         max_stretch=job.max_stretch, min_speed=job.min_speed)
     with run.scratch() as tmp:
         clips = run.timings.timed(
-            "synthesize", lambda: synthesize.synthesize_window(run.store, tmp, voiced, no_beat)).key
+            "synthesize", lambda: synthesize.synthesize_window(
+                run.store, tmp, voiced, no_beat, voices=tts.speaker_synthesizer)).key
     fitted = FitInput(job_id=run.job_id, window=window, target_lang=lang,
                       segments_key=transcript.segments_key, texts_key=texts, clips_key=clips,
                       max_stretch=job.max_stretch, overflow=job.overflow,

@@ -36,7 +36,7 @@ STAGE_SECONDS = {  # seconds for MEASURED_SECONDS of media, from BENCHMARKS.md
     "fit_segments": 2.9, "render_outputs": 8.6, "cleanup_job": 0.05,
 }
 RTF = {name: seconds / MEASURED_SECONDS for name, seconds in STAGE_SECONDS.items()}
-GPU_STAGES = ("transcribe_window", "synthesize_segments")
+GPU_STAGES = ("transcribe_window",)  # espeak-ng synthesis runs on the CPU worker
 SECONDS_PER_LINE = MEASURED_SECONDS / 49
 
 
@@ -117,6 +117,7 @@ def cpu_activities(t: Timing) -> list[Callable[..., Any]]:
         _standin(r.translate_segments, t, lambda _: window,
                  lambda i: keys.texts_key(i.job_id, i.window_index, i.target_lang,
                                           run=i.run_id)),
+        _synthesis(t),
         _standin(r.fit_segments, t, _length,
                  lambda i: keys.fit_key(i.job_id, i.window.index, i.target_lang, run=i.run_id)),
         _standin(r.render_outputs, t, lambda i: i.media.duration, _render),
@@ -129,7 +130,11 @@ def gpu_activities(t: Timing) -> list[Callable[..., Any]]:
         _standin(r.transcribe_window, t, _length, lambda i: TranscribeOutput(
             segments_key=keys.segments_key(i.job_id, i.window.index, run=i.run_id),
             count=lines_in(_length(i)), decoded_seconds=_length(i))),
-        _standin(r.synthesize_segments, t, lambda i: i.window_seconds,
-                 lambda i: keys.clips_key(i.job_id, i.window_index, i.target_lang,
-                                          run=i.run_id)),
+        _synthesis(t),  # for voices that need a model; the jobs here are voiced on the CPU
     ]
+
+
+def _synthesis(t: Timing) -> Callable[..., Any]:
+    return _standin(r.synthesize_segments, t, lambda i: i.window_seconds,
+                    lambda i: keys.clips_key(i.job_id, i.window_index, i.target_lang,
+                                             run=i.run_id))

@@ -50,6 +50,22 @@ OUTPUT_KINDS = ("mp4", "source_srt", "target_srt", "source_vtt", "target_vtt", "
 PROVIDERS = ("google", "deepl", "libre", "mymemory", "microsoft")  # through deep-translator
 TRANSLATORS = ("apertium", *PROVIDERS)
 VOICES = ("auto", "espeak", "piper", "xtts")
+
+
+def resolve_voice(voice: str, lang: str) -> str:
+    """The engine a job's voice speaks `lang` with: `auto` is Piper for English, else
+    espeak-ng."""
+    if voice == "auto":
+        return "piper" if lang == "en" else "espeak"
+    return voice
+
+
+def voice_needs_model(voice: str, lang: str) -> bool:
+    """Whether a job's lines in `lang` need a model (Piper, XTTS) and so the GPU worker; other
+    speakers of a diarized job are espeak-ng variants, which need none."""
+    return resolve_voice(voice, lang) != "espeak"
+
+
 MAX_SPEAKERS = 10  # the most speakers a job may ask for (or diarization may find)
 
 

@@ -63,6 +63,11 @@ class Activity(Generic[In, Out]):
     timeout: Callable[[In], timedelta]
     stage: Stage | None
     declaration: Callable[[In], Out]
+    also: tuple[str, ...] = ()  # other queues whose worker implements it too
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        return (self.queue, *self.also)
 
     @property
     def input_type(self) -> Any:
@@ -74,16 +79,21 @@ class Activity(Generic[In, Out]):
 
 
 def declare(queue: str, retry: RetryPolicy, timeout: Callable[[Any], timedelta],
-            stage: Stage | None = None) -> Callable[[Callable[[In], Out]], Activity[In, Out]]:
+            stage: Stage | None = None, also: tuple[str, ...] = ()
+            ) -> Callable[[Callable[[In], Out]], Activity[In, Out]]:
     def wrap(fn: Callable[[In], Out]) -> Activity[In, Out]:
-        return Activity(fn.__name__, queue, retry, timeout, stage, fn)
+        return Activity(fn.__name__, queue, retry, timeout, stage, fn, also)
     return wrap
 
 
-async def run(ref: Activity[In, Out], inp: In, *, summary: str, heartbeat: timedelta) -> Out:
-    """Run the activity `ref` with its queue, timeout and policy."""
+async def run(ref: Activity[In, Out], inp: In, *, summary: str, heartbeat: timedelta,
+              queue: str | None = None) -> Out:
+    """Run the activity `ref` with its timeout and policy, on its queue or on `queue`, another
+    of its declared queues (`synthesize_segments` for voices that need no model)."""
+    if queue is not None and queue not in ref.queues:
+        raise ValueError(f"{ref.name} does not run on {queue}")
     result: Out = await workflow.execute_activity(
-        ref.name, inp, task_queue=ref.queue, start_to_close_timeout=ref.timeout(inp),
+        ref.name, inp, task_queue=queue or ref.queue, start_to_close_timeout=ref.timeout(inp),
         heartbeat_timeout=heartbeat, retry_policy=ref.retry, summary=summary,
         result_type=ref.result_type, cancellation_type=WAIT_FOR_STOP)
     return result
@@ -135,7 +145,8 @@ def transcribe_window(inp: TranscribeInput) -> TranscribeOutput: ...
 def translate_segments(inp: TranslateInput) -> str: ...
 
 
-@declare(GPU_TASK_QUEUE, p.MODEL_RETRY, _synthesis, Stage.SYNTHESIZE)
+# Voices that need no model (espeak-ng) are voiced by the CPU worker.
+@declare(GPU_TASK_QUEUE, p.MODEL_RETRY, _synthesis, Stage.SYNTHESIZE, also=(CPU_TASK_QUEUE,))
 def synthesize_segments(inp: SynthesizeInput) -> str: ...
 
 

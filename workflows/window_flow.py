@@ -18,7 +18,7 @@ from typing import TypeVar
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from dubbing.contract import DubJob, Stage
+    from dubbing.contract import CPU_TASK_QUEUE, DubJob, Stage, voice_needs_model
     from dubbing.stages import (
         ClusterSpeakersInput,
         EmbedSpeakersInput,
@@ -132,6 +132,9 @@ class WindowFlow:
         """Synthesize and fit one window's translated lines."""
         self.tracker.stage = Stage.SYNTHESIZE
         assert self.audio_key is not None
+        queue = None
+        if not voice_needs_model(job.voice, lang) and workflow.patched("voice-off-gpu"):
+            queue = CPU_TASK_QUEUE  # espeak-ng needs no model: never wait behind recognition
         clips_key = await self._run(
             r.synthesize_segments,
             SynthesizeInput(job_id=self.job_id, run_id=self.run_id,
@@ -141,7 +144,7 @@ class WindowFlow:
                             window_seconds=window.end - window.start,
                             max_stretch=job.max_stretch, min_speed=job.min_speed,
                             speakers_key=speakers_key),
-            f"synthesize {span} {lang}")
+            f"synthesize {span} {lang}", queue)
         self.tracker.advance(Stage.SYNTHESIZE)
         self.tracker.stage = Stage.FIT
         fit_key = await self._run(
@@ -154,11 +157,12 @@ class WindowFlow:
         self.tracker.advance(Stage.FIT)
         return fit_key
 
-    async def _run(self, ref: r.Activity[In, Out], inp: In, summary: str) -> Out:
+    async def _run(self, ref: r.Activity[In, Out], inp: In, summary: str,
+                   queue: str | None = None) -> Out:
         """An activity of the job: none starts while paused; a cancel that came meanwhile
         stops the job."""
         await workflow.wait_condition(lambda: not self.tracker.paused)
-        done = await r.run(ref, inp, summary=summary, heartbeat=self.heartbeat)
+        done = await r.run(ref, inp, summary=summary, heartbeat=self.heartbeat, queue=queue)
         self._stop_if_cancelled()
         return done
 

@@ -8,52 +8,16 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from dubbing.contract import VOICES
+from dubbing.contract import VOICES, resolve_voice
 from dubbing.engines import models
+from dubbing.engines.espeak import Espeak, Synthesizer, voice_name
 from dubbing.errors import ConfigurationError, UnsupportedLanguageError
-from dubbing.languages import ESPEAK_VOICES
-from dubbing.media.tools import require, run_tool
 from dubbing.voices import speaker_voice
 
-ESPEAK_WPM = 165
-
-
-
-class Synthesizer(Protocol):
-    name: str
-    has_rate: bool  # can speak faster on request (step 2 of the fit ladder)
-
-    def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None: ...
-
-
-class Espeak:
-    name = "espeak-ng"
-    has_rate = True
-
-    def __init__(self, lang: str, variant: str | None = None, pitch: int | None = None) -> None:
-        voice = ESPEAK_VOICES.get(lang)
-        if voice is None:
-            raise UnsupportedLanguageError(f"espeak-ng has no voice for {lang!r} here")
-        self.voice = f"{voice}+{variant}" if variant else voice
-        self.pitch = pitch
-        self.binary = require("espeak-ng", "espeak-ng")
-
-    @property
-    def voice_name(self) -> str:
-        return f"espeak-ng {self.voice}" + (f" pitch {self.pitch}" if self.pitch is not None
-                                              else "")
-
-    def args(self, dest: Path, rate: float = 1.0) -> list[str]:
-        wpm = str(round(ESPEAK_WPM * rate))
-        pitch = ["-p", str(self.pitch)] if self.pitch is not None else []
-        return [self.binary, "-v", self.voice, *pitch, "-s", wpm, "-w", str(dest), "--stdin"]
-
-    def synthesize(self, text: str, dest: Path, rate: float = 1.0) -> None:
-        # Text goes through stdin so that a line starting with '-' is never read as an option.
-        run_tool(self.args(dest, rate), what="espeak-ng", input_text=text, timeout=120)
-
+__all__ = ["Espeak", "Piper", "Synthesizer", "Xtts", "make_synthesizer", "speaker_synthesizer",
+           "voice_name"]
 
 class Piper:
     name = "piper"
@@ -83,12 +47,8 @@ def _load_piper() -> Any:
 
 
 class Xtts:
-    """XTTS v2 voice cloning; needs the 'gpu' extra and the model files.
-
-    In a diarized job every speaker is cloned from the same reference (the window's longest
-    speech, whoever speaks it): references per speaker are not cut yet, so XTTS gives all
-    speakers one voice.
-    """
+    """XTTS v2 voice cloning; needs the 'gpu' extra and the model files. In a diarized job
+    each speaker is cloned from a reference cut from that speaker's own speech."""
 
     name = "xtts"
     has_rate = True
@@ -131,8 +91,7 @@ def _shared(name: str, loader: Any) -> Any:
 
 def make_synthesizer(voice: str, lang: str, reference: Path | None = None) -> Synthesizer:
     """The engine for `voice`; `reference` is a clip of the speaker, for voices that clone."""
-    if voice == "auto":
-        voice = "piper" if lang == "en" else "espeak"
+    voice = resolve_voice(voice, lang)
     if voice == "espeak":
         return Espeak(lang)
     if voice == "piper":
@@ -140,11 +99,6 @@ def make_synthesizer(voice: str, lang: str, reference: Path | None = None) -> Sy
     if voice == "xtts":
         return Xtts(lang, reference)
     raise ConfigurationError(f"unknown voice {voice!r}; choose one of: {', '.join(VOICES)}")
-
-
-def voice_name(engine: Synthesizer) -> str:
-    """Which voice an engine speaks with, as the report names it."""
-    return str(getattr(engine, "voice_name", engine.name))
 
 
 def speaker_synthesizer(voice: str, lang: str, speaker: str | None,

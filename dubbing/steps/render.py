@@ -51,7 +51,8 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
                                  video_codec=inp.media.video_codec,
                                  audio_codec=inp.media.audio_codec,
                                  mix=mix.mix_graph(levels, track, mono=mono),
-                                 subtitles=cues.files, original_track=track),
+                                 subtitles=cues.files, original_track=track,
+                                 dual_mono=mono),
                  what="ffmpeg mux", timeout=6 * 3600, beat=beat)
     beat("muxed")
     heard = mix.measure_track(video, beat=beat)

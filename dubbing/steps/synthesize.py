@@ -5,17 +5,23 @@ Each line gets the first step of the fit ladder here: when its natural length di
 speaker's span and the engine can, it is synthesized again at a faster or slower speaking rate
 (within the job's limits). Clips are stored without the engine's leading and trailing silence,
 so a clip placed on a speaker's onset speaks there. In a diarized job each line is voiced
-with its speaker's voice (`tts.speaker_synthesizer`); a redub keeps the speaker its clip had.
+with its speaker's voice (`voices`: `tts.speaker_synthesizer` on the GPU worker, the espeak-ng
+only `espeak.speaker_synthesizer` on the CPU worker); a redub keeps the speaker its clip had.
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from dubbing import keys
-from dubbing.engines import tts
+from dubbing.engines.espeak import Espeak, Synthesizer, voice_name
 from dubbing.engines.reference import pick_reference
 from dubbing.errors import DubError, SegmentFailedError
 from dubbing.fit import Limits, speaking_rate
@@ -28,10 +34,17 @@ from dubbing.storage import Store
 from dubbing.tracing import tracer
 
 LINE_ATTEMPTS = 3
+# espeak-ng runs as a process per line: this many at once (lines are still stored and
+# checkpointed in order). Engines that hold a model voice one line at a time.
+PROCESSES = 2
+T = TypeVar("T")
+# (voice, target language, speaker, reference clip) -> the engine for that speaker's lines
+Voices = Callable[[str, str, str | None, Path | None], Synthesizer]
 
 
 def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: Beat,
-                      checkpoint: SynthesizeCheckpoint | None = None) -> Done:
+                      checkpoint: SynthesizeCheckpoint | None = None, *,
+                      voices: Voices) -> Done:
     """Voice every line; a line that keeps failing is isolated (or fails the job if strict)."""
     texts: list[str] = store.get_json(inp.texts_key)
     segments = [Segment.model_validate(s) for s in store.get_json(inp.segments_key)]
@@ -41,8 +54,7 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
               else [])
     labels = _labels(store, inp, len(texts), stored)
     references = cloning_references(store, scratch, inp, segments, labels)
-    engines = {label: tts.speaker_synthesizer(inp.voice, inp.target_lang, label,
-                                              references.get(label))
+    engines = {label: voices(inp.voice, inp.target_lang, label, references.get(label))
                for label in dict.fromkeys(labels or [None])}
 
     def voice(index: int) -> Clip:
@@ -56,12 +68,33 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     else:
         clips = list(checkpoint.clips) if checkpoint else []
         clips = [c for c in clips if c.key is None or store.exists(c.key)]
-    for index in range(len(clips), len(texts)):
-        clips.append(voice(index))
+    parallel = PROCESSES if all(e.name == Espeak.name for e in engines.values()) else 1
+    for clip in in_order(voice, range(len(clips), len(texts)), parallel):
+        clips.append(clip)
         beat(SynthesizeCheckpoint(clips=clips))
     store.put_json(key, [c.model_dump() for c in clips])
     voiced = [c for c in clips if c.key is not None]
     return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
+
+
+def in_order(work: Callable[[int], T], items: Iterable[int], parallel: int) -> Iterator[T]:
+    """`work` over `items` with up to `parallel` at once, results in order; when the caller
+    stops early (a cancel), lines not started are dropped and the running ones finished."""
+    if parallel <= 1:
+        yield from (work(i) for i in items)
+        return
+    pool = ThreadPoolExecutor(parallel, thread_name_prefix="voice")
+    try:
+        running: deque[Future[T]] = deque()
+        for item in items:
+            # each line in the caller's context, so its trace span has the activity's parent
+            running.append(pool.submit(contextvars.copy_context().run, work, item))
+            if len(running) >= parallel:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _labels(store: Store, inp: SynthesizeInput, count: int,
@@ -111,7 +144,7 @@ def _speaker_spans(store: Store, inp: SynthesizeInput) -> dict[str, tuple[float,
     return references(store.get_json(key)) if store.exists(key) else {}
 
 
-def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.Synthesizer,
+def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: Synthesizer,
                 index: int, text: str, span: float | None, speaker: str | None) -> Clip:
     dest = scratch / f"clip-{index:04d}.wav"
     try:
@@ -136,10 +169,10 @@ def _voice_line(store: Store, scratch: Path, inp: SynthesizeInput, engine: tts.S
     dest.unlink()
     return Clip(index=index, key=key, duration=round(seconds, 4), rate=rate,
                 natural_seconds=round(natural, 4), speaker=speaker,
-                voice=tts.voice_name(engine))
+                voice=voice_name(engine))
 
 
-def _synthesize(engine: tts.Synthesizer, inp: SynthesizeInput, index: int, text: str,
+def _synthesize(engine: Synthesizer, inp: SynthesizeInput, index: int, text: str,
                 dest: Path, rate: float) -> float:
     """Synthesize one line at `rate`, retried in place a few times; return its length."""
     with tracer.start_as_current_span("tts.synthesize", attributes={

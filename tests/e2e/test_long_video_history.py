@@ -101,7 +101,8 @@ async def standin_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
         dev_server_log_level="error", search_attributes=search_attribute_keys())
     cpu = Worker(env.client, task_queue=CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
-                 activities=[probe_media, extract_audio, plan, translate, fit, render, cleanup],
+                 activities=[probe_media, extract_audio, plan, translate, synthesize, fit, render,
+                             cleanup],
                  max_concurrent_activities=8)
     gpu = Worker(env.client, task_queue=GPU_TASK_QUEUE, activities=[transcribe, synthesize])
     async with cpu, gpu:

@@ -80,12 +80,12 @@ async def test_sigterm_drains_the_gpu_worker_and_the_job_finishes_elsewhere(
     by_first = [s for s in started if s[1].startswith(f"{first}@")]
     assert by_first and all(at <= stopped_at + 1 for _, _, at, _ in by_first), \
         "a draining worker takes no new work"
-    assert any(kind == "synthesize_segments" and not ident.startswith(f"{first}@")
+    assert any(kind == "transcribe_window" and not ident.startswith(f"{first}@")
                for kind, ident, _, _ in started), "the rest ran on the other GPU worker"
     scraped = await asyncio.to_thread(
         lambda: urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics").read())
     text = scraped.decode()
-    assert "dub_segments_processed" in text and 'stage="synthesize"' in text
+    assert "dub_segments_processed" in text and 'stage="transcribe"' in text
     assert "temporal_activity_execution_latency" in text
 
 

@@ -79,8 +79,8 @@ def test_stand_in_time_is_media_times_measured_rtf_times_scale() -> None:
     assert stage_sleep("transcribe_window", 60.0, 0.2) == pytest.approx(60 * 13.2 / 300 * 0.2)
     assert stage_sleep("render_outputs", 300.0, 1.0) == pytest.approx(8.6)
     timing = Timing(scale=0.2, media=60.0, window=60.0)
-    assert gpu_seconds_per_job(timing) == pytest.approx(60 * (13.2 + 0.5) / 300 * 0.2)
-    assert 200 * gpu_seconds_per_job(timing) == pytest.approx(109.6)
+    assert gpu_seconds_per_job(timing) == pytest.approx(60 * 13.2 / 300 * 0.2)  # espeak: CPU
+    assert 200 * gpu_seconds_per_job(timing) == pytest.approx(105.6)
     assert set(RTF) <= {ref.name for ref in r.ALL}
 
 
@@ -101,7 +101,7 @@ def test_stand_ins_carry_the_registry_names_and_types() -> None:
             hints = typing.get_type_hints(fn)
             ref = declared[fn.__name__]
             assert (hints["inp"], hints["return"]) == (ref.input_type, ref.result_type)
-            assert ref.queue == queue, ref.name
+            assert queue in ref.queues, ref.name
 
 
 async def test_stand_ins_return_valid_models() -> None:

@@ -4,9 +4,11 @@ the same input and result types, on the worker that polls its task queue, and no
 from __future__ import annotations
 
 import typing
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio import activity
 
 from activities.control import ControlActivities
@@ -35,9 +37,9 @@ def implementations(tmp_path: Path) -> dict[str, dict[str, Any]]:
 def test_every_declared_activity_is_implemented_on_its_queue_with_its_types(
         tmp_path: Path) -> None:
     found = implementations(tmp_path)
-    for ref in registry.ALL:
-        fn = found[ref.queue].get(ref.name)
-        assert fn is not None, f"{ref.name} is not implemented on {ref.queue}"
+    for ref, queue in ((r, q) for r in registry.ALL for q in r.queues):
+        fn = found[queue].get(ref.name)
+        assert fn is not None, f"{ref.name} is not implemented on {queue}"
         hints = typing.get_type_hints(fn)
         params = [h for name, h in hints.items() if name != "return"]
         assert params == [ref.input_type], f"{ref.name} takes {params}"
@@ -45,9 +47,16 @@ def test_every_declared_activity_is_implemented_on_its_queue_with_its_types(
 
 
 def test_workers_implement_nothing_undeclared(tmp_path: Path) -> None:
-    declared = {(ref.queue, ref.name) for ref in registry.ALL}
+    declared = {(queue, ref.name) for ref in registry.ALL for queue in ref.queues}
     found = {(queue, name) for queue, fns in implementations(tmp_path).items() for name in fns}
     assert found == declared
+
+
+async def test_an_activity_runs_only_on_a_queue_declared_for_it() -> None:
+    nothing: Any = None
+    with pytest.raises(ValueError, match="does not run on dub-gpu"):
+        await registry.run(registry.fit_segments, nothing, summary="", heartbeat=timedelta(1),
+                           queue=GPU_TASK_QUEUE)
 
 
 def test_every_stage_has_its_activity() -> None:

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from dubbing import keys
 from dubbing.contract import RedubRequest
-from dubbing.engines import tts
+from dubbing.engines import espeak, tts
+from dubbing.errors import ConfigurationError
 from dubbing.stages import (
     Clip,
     ClusterSpeakersInput,
@@ -83,13 +84,15 @@ def test_each_line_is_voiced_with_its_speakers_voice_and_a_redub_keeps_it(
         tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
     inp = _window(store, ["S1", "S2", "S1"])
-    done = synthesize.synthesize_window(store, tmp_path, inp, no_beat)
+    done = synthesize.synthesize_window(store, tmp_path, inp, no_beat,
+                                        voices=tts.speaker_synthesizer)
     clips = [Clip.model_validate(c) for c in store.get_json(done.key)]
     assert [c.speaker for c in clips] == ["S1", "S2", "S1"]
     assert [c.voice for c in clips] == ["espeak-ng es", "espeak-ng es+f2 pitch 62",
                                         "espeak-ng es"]
     redub = inp.model_copy(update={"speakers_key": None, "lines": [1], "revision": 1})
-    again = synthesize.synthesize_window(store, tmp_path, redub, no_beat)
+    again = synthesize.synthesize_window(store, tmp_path, redub, no_beat,
+                                         voices=espeak.speaker_synthesizer)
     clip = Clip.model_validate(store.get_json(again.key)[1])
     assert (clip.speaker, clip.voice) == ("S2", "espeak-ng es+f2 pitch 62")
     assert clip.key is not None and clip.key.endswith(".r1.wav")
@@ -99,7 +102,7 @@ def test_a_relabel_voices_the_line_as_its_new_speaker_and_later_redubs_keep_it(
         tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
     inp = _window(store, ["S1", "S2", "S1"])
-    synthesize.synthesize_window(store, tmp_path, inp, no_beat)
+    synthesize.synthesize_window(store, tmp_path, inp, no_beat, voices=espeak.speaker_synthesizer)
     store.put_json("fits-w0", [{}, {}, {}])  # the window's three fitted lines
     prepare = PrepareRedubInput(job_id=JOB, windows=[Window(index=0, start=0.0, end=6.0)],
                                 fit_keys=["fits-w0"], request=RedubRequest(
@@ -111,7 +114,8 @@ def test_a_relabel_voices_the_line_as_its_new_speaker_and_later_redubs_keep_it(
 
     def voiced_again(revision: int) -> Clip:
         again = inp.model_copy(update={"speakers_key": None, "lines": [2], "revision": revision})
-        done = synthesize.synthesize_window(store, tmp_path, again, no_beat)
+        done = synthesize.synthesize_window(store, tmp_path, again, no_beat,
+                                            voices=espeak.speaker_synthesizer)
         return Clip.model_validate(store.get_json(done.key)[2])
 
     clip = voiced_again(1)
@@ -195,3 +199,17 @@ def test_one_speaker_gets_no_marks_and_speakers_never_share_a_cue() -> None:
     short = [Line(0.0, 0.3, "Yes.", speaker="S1"), Line(0.5, 0.8, "No.", speaker="S2")]
     assert [c.speaker for c in layout(short, 0.4)] == ["S1", "S2"]
     assert "<v" not in to_vtt([Cue(0.0, 1.0, "plain")])
+
+
+@pytest.mark.parametrize("speaker", [None, "S1", "S2", "S7"])
+def test_the_cpu_workers_espeak_voices_are_the_gpu_workers(speaker: str | None) -> None:
+    """An espeak-only job sounds the same whichever worker voices it."""
+    cpu = espeak.speaker_synthesizer("auto", "es", speaker)
+    gpu = tts.speaker_synthesizer("auto", "es", speaker)
+    assert espeak.voice_name(cpu) == tts.voice_name(gpu)
+
+
+@pytest.mark.parametrize(("voice", "lang"), [("auto", "en"), ("piper", "en"), ("xtts", "es")])
+def test_the_cpu_worker_refuses_voices_that_need_a_model(voice: str, lang: str) -> None:
+    with pytest.raises(ConfigurationError, match="GPU worker"):
+        espeak.speaker_synthesizer(voice, lang, "S2")

@@ -28,9 +28,10 @@ def test_a_failing_tool_is_a_tool_error_with_its_stderr() -> None:
 def test_a_reader_that_stops_early_leaves_no_tool_running() -> None:
     beats: list[str] = []
     code = "import sys, time\nwhile True:\n    sys.stdout.write('x' * 1000); sys.stdout.flush()"
+    before = set(psutil.Process().children(recursive=True))  # a test server, say
     stream = stream_tool([sys.executable, "-c", code], what="endless", beat=beats.append)
     next(stream)
-    children = psutil.Process().children(recursive=True)
+    children = set(psutil.Process().children(recursive=True)) - before
     assert children
     stream.close()
     time.sleep(0.2)

@@ -255,8 +255,8 @@ class StandIns:
 
     def cpu(self) -> list[Callable[..., Any]]:
         return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
-                self.translate_segments, self.fit_segments, self.render_outputs,
-                self.cleanup_job, self.prepare_redub, self.load_manifest,
+                self.translate_segments, self.synthesize_segments, self.fit_segments,
+                self.render_outputs, self.cleanup_job, self.prepare_redub, self.load_manifest,
                 self.request_cancellation, self.notify_webhook, self.start_webhook,
                 self.cluster_speakers]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
@@ -39,7 +40,6 @@ from tests.workflow.standins import (
 )
 from workflows import policies, registry
 
-QUEUE_OF = {ref.name: ref.queue for ref in registry.ALL}
 STAGE = SearchAttributeKey.for_keyword(SA_STAGE)
 MEDIA = SearchAttributeKey.for_float(SA_MEDIA_SECONDS)
 
@@ -51,6 +51,17 @@ def before(a: Call, b: Call) -> bool:
 
 async def stage_attribute(handle: WorkflowHandle[Any, Any]) -> str | None:
     return (await handle.describe()).typed_search_attributes.get(STAGE)
+
+
+@pytest.mark.parametrize(("voice", "queue"), [("auto", CPU_TASK_QUEUE),
+                                             ("espeak", CPU_TASK_QUEUE),
+                                             ("xtts", GPU_TASK_QUEUE)])
+async def test_lines_are_voiced_on_the_gpu_only_when_their_voice_needs_a_model(
+        ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str, voice: str,
+        queue: str) -> None:
+    handle = await h.start(ts_env.client, wf_id, target_langs=("es",), voice=voice)
+    await handle.result()
+    assert {c.queue for c in stand_ins.of(wf_id, "synthesize_segments")} == {queue}
 
 
 async def test_completes_with_every_stage_on_its_queue_in_order_per_language(
@@ -70,11 +81,9 @@ async def test_completes_with_every_stage_on_its_queue_in_order_per_language(
     assert result.elapsed_seconds >= 0
 
     calls = stand_ins.of(wf_id)
-    assert all(c.queue == QUEUE_OF[c.name] for c in calls), [(c.name, c.queue) for c in calls]
-    assert {c.queue for c in calls if c.name in ("transcribe_window", "synthesize_segments")} \
-        == {GPU_TASK_QUEUE}
-    assert {c.queue for c in calls if c.name not in ("transcribe_window",
-                                                     "synthesize_segments")} == {CPU_TASK_QUEUE}
+    # espeak-ng needs no model: the CPU worker voices the lines, only recognition is on the GPU
+    assert {c.queue for c in calls if c.name == "transcribe_window"} == {GPU_TASK_QUEUE}
+    assert {c.queue for c in calls if c.name != "transcribe_window"} == {CPU_TASK_QUEUE}
     assert all(c.attempt == 1 and c.outcome == "ok" for c in calls)
     assert stand_ins.names(wf_id)[:3] == ["probe_media", "extract_audio", "plan_windows"]
     assert stand_ins.names(wf_id)[-3:] == ["render_outputs", "render_outputs", "cleanup_job"]

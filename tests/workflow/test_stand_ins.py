@@ -22,7 +22,7 @@ def test_stand_ins_match_the_registry() -> None:
         for fn in fns:
             defn = activity._Definition.must_from_callable(fn)
             served[(queue, defn.name)] = fn
-    assert set(served) == {(ref.queue, ref.name) for ref in registry.ALL}
+    assert set(served) == {(queue, ref.name) for ref in registry.ALL for queue in ref.queues}
     for ref in registry.ALL:
         hints = typing.get_type_hints(served[(ref.queue, ref.name)])
         assert [v for k, v in hints.items() if k != "return"] == [ref.input_type], ref.name
