@@ -16,6 +16,7 @@ from dubbing.stages import (
     FetchInput,
     FitInput,
     ManifestRef,
+    MeasureInput,
     MediaInfo,
     PlanInput,
     PrepareRedubInput,
@@ -34,6 +35,7 @@ from dubbing.steps import (
     fetch,
     fit,
     ingest,
+    measure,
     redub,
     render,
     runs,
@@ -92,6 +94,12 @@ class CpuActivities(ActivityBase):
         with self.scratch() as tmp, measured("fit") as meter:
             return meter.done(fit.fit_window(self.store, tmp, inp, heartbeat))
 
+    @activity.defn(name="measure_window")
+    @translate_errors
+    def measure_window(self, inp: MeasureInput) -> str:
+        with self.scratch() as tmp:
+            return measure.measure_window(self.store, tmp, inp, heartbeat)
+
     @activity.defn(name="render_outputs")
     @translate_errors
     def render_outputs(self, inp: RenderInput) -> OutputSet:
@@ -123,5 +131,5 @@ class CpuActivities(ActivityBase):
     def all(self) -> list:
         return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
                 self.translate_segments, self.synthesize_segments, self.fit_segments,
-                self.render_outputs, self.prepare_redub, self.load_manifest, self.cleanup_job,
-                self.cluster_speakers]
+                self.measure_window, self.render_outputs, self.prepare_redub,
+                self.load_manifest, self.cleanup_job, self.cluster_speakers]

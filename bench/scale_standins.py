@@ -33,7 +33,7 @@ MEASURED_SECONDS = 300.0
 STAGE_SECONDS = {  # seconds for MEASURED_SECONDS of media, from BENCHMARKS.md
     "probe_media": 0.05, "extract_audio": 0.3, "plan_windows": 0.05,
     "transcribe_window": 13.2, "translate_segments": 0.4, "synthesize_segments": 0.5,
-    "fit_segments": 2.9, "render_outputs": 8.6, "cleanup_job": 0.05,
+    "fit_segments": 2.9, "measure_window": 2.4, "render_outputs": 6.2, "cleanup_job": 0.05,
 }
 RTF = {name: seconds / MEASURED_SECONDS for name, seconds in STAGE_SECONDS.items()}
 GPU_STAGES = ("transcribe_window",)  # espeak-ng synthesis runs on the CPU worker
@@ -120,6 +120,9 @@ def cpu_activities(t: Timing) -> list[Callable[..., Any]]:
         _synthesis(t),
         _standin(r.fit_segments, t, _length,
                  lambda i: keys.fit_key(i.job_id, i.window.index, i.target_lang, run=i.run_id)),
+        _standin(r.measure_window, t, _length,
+                 lambda i: keys.energy_key(i.job_id, i.window.index, i.target_lang,
+                                           run=i.run_id)),
         _standin(r.render_outputs, t, lambda i: i.media.duration, _render),
         _standin(r.cleanup_job, t, lambda _: t.media, lambda _: 0),
     ]

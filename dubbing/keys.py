@@ -122,6 +122,11 @@ def fit_key(job_id: str, window: int, lang: str, *, run: str = "") -> str:
     return f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/fit.json"
 
 
+def energy_key(job_id: str, window: int, lang: str, *, run: str = "") -> str:
+    """A fitted window's share of the mix's loudness sums (`measure_window`)."""
+    return f"{_run(job_id, run)}/work/w{window:04d}/{_lang(lang)}/energy.npz"
+
+
 OUTPUT_FILES = {
     "mp4": "dub.{to}.mp4",
     "source_srt": "source.{src}.srt",

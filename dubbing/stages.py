@@ -217,6 +217,16 @@ class FitInput(RunScoped):
     min_speed: float = DEFAULT_MIN_SPEED
 
 
+class MeasureInput(RunScoped):
+    """A fitted window's share of the mix, measured while later windows are recognised."""
+
+    window: Window
+    target_lang: str
+    fit_key: str
+    input_key: str
+    media: MediaInfo
+
+
 class RenderInput(RunScoped):
     input_key: str
     input_name: str

@@ -47,6 +47,7 @@ class DubVideoWorkflow(JobControls, JobEnding, WindowFlow):
         self.cancel_reason: str | None = None
         self.heartbeat = p.HEARTBEAT
         self.audio_key: str | None = None
+        self.media: MediaInfo | None = None
         self.job: DubJob | None = None
         self.redubs: list[RedubRequest] = []
         self.lines: int | None = None  # once every window is transcribed
@@ -87,6 +88,7 @@ class DubVideoWorkflow(JobControls, JobEnding, WindowFlow):
         info = await self._run(
             r.probe_media, ProbeInput(job_id=self.job_id, run_id=self.run_id, job=job),
             f"probe {job.input_name}")
+        self.media = info
         self.tracker.finish(Stage.PROBE)
         if self.publisher is not None:
             publish_media_seconds(info.duration)

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         FetchInput,
         FitInput,
         ManifestRef,
+        MeasureInput,
         MediaInfo,
         PlanInput,
         PrepareRedubInput,
@@ -154,6 +155,10 @@ def synthesize_segments(inp: SynthesizeInput) -> str: ...
 def fit_segments(inp: FitInput) -> str: ...
 
 
+@declare(CPU_TASK_QUEUE, p.MEDIA_RETRY, _window)
+def measure_window(inp: MeasureInput) -> str: ...
+
+
 @declare(CPU_TASK_QUEUE, p.MEDIA_RETRY, _media, Stage.RENDER)
 def render_outputs(inp: RenderInput) -> OutputSet: ...
 
@@ -194,5 +199,5 @@ ALL: tuple[Activity[Any, Any], ...] = (
     fetch_source, probe_media, extract_audio, plan_windows, transcribe_window, translate_segments,
     synthesize_segments, fit_segments, render_outputs, cleanup_job, prepare_redub,
     load_manifest, request_cancellation, notify_webhook, start_webhook, embed_speakers,
-    cluster_speakers,
+    cluster_speakers, measure_window,
 )

@@ -23,6 +23,8 @@ with workflow.unsafe.imports_passed_through():
         ClusterSpeakersInput,
         EmbedSpeakersInput,
         FitInput,
+        MeasureInput,
+        MediaInfo,
         SynthesizeInput,
         TranscribeInput,
         TranscribeOutput,
@@ -44,6 +46,7 @@ class WindowFlow:
     run_id: str
     heartbeat: timedelta
     audio_key: str | None
+    media: MediaInfo | None
     lines: int | None
     transcribed: list[int]
     windows_total: int | None
@@ -154,6 +157,12 @@ class WindowFlow:
                      clips_key=clips_key, max_stretch=job.max_stretch,
                      overflow=job.overflow, min_speed=job.min_speed),
             f"fit {span} {lang}")
+        if self.media is not None and workflow.patched("window-energy"):
+            # its share of the mix's loudness now, while later windows are recognised
+            await self._run(r.measure_window, MeasureInput(
+                job_id=self.job_id, run_id=self.run_id, window=window, target_lang=lang,
+                fit_key=fit_key, input_key=job.input_key, media=self.media),
+                f"measure the mix {span} {lang}")
         self.tracker.advance(Stage.FIT)
         return fit_key
 

@@ -49,6 +49,19 @@ class MixEnergy:
         self.bv.append(np.sum(bed.sum(axis=2) * voice, axis=1))
         self.vv.append(2.0 * np.sum(voice ** 2, axis=1))
 
+    def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The per-100-ms sums so far (bb, bv, vv), to store or to join."""
+        def joined(parts: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0)
+        return joined(self.bb), joined(self.bv), joined(self.vv)
+
+    @classmethod
+    def joined(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> MixEnergy:
+        """The sums of consecutive stretches of the mix, one after the other: the same as one
+        pass over them all when each stretch is a whole number of 100-ms steps."""
+        return cls(bb=[p[0] for p in parts], bv=[p[1] for p in parts],
+                   vv=[p[2] for p in parts])
+
     def loudness(self, voice_db: float, *, bed: bool = True) -> float:
         """Integrated loudness (LUFS) of the mix with the voice at `voice_db`, or of the voice
         alone; -70 when silent."""

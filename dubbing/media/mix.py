@@ -122,23 +122,30 @@ def levels_for(source: Path, dub: Path, envelope: Path, *, audio_track: int = 0,
                mono: bool = False, beat: Beat | None = None) -> Levels:
     """The mix's gains from one pass: the voice to the target loudness, then the whole mix
     lowered by what it is over (`settle`), both computed from the K-weighted energies."""
-    energy = measure_energy(source, dub, envelope, audio_track=audio_track, mono=mono,
-                            beat=beat)
+    return levels_of(measure_energy(source, dub, envelope, audio_track=audio_track,
+                                    mono=mono, beat=beat))
+
+
+def levels_of(energy: loudness.MixEnergy) -> Levels:
+    """The mix's gains from its K-weighted energies (`settle`)."""
     voice = voice_gain(Loudness(energy.loudness(0.0, bed=False), SILENT_PEAK))
     return settle(voice, Loudness(energy.loudness(voice), SILENT_PEAK))
 
 
 def measure_energy(source: Path, dub: Path, envelope: Path, *, audio_track: int = 0,
-                   mono: bool = False, beat: Beat | None = None) -> loudness.MixEnergy:
-    """Decode the source, duck it as the mix does, and stream (bed left, bed right, voice)
-    at 48 kHz into the loudness sums."""
+                   mono: bool = False, beat: Beat | None = None,
+                   span: tuple[float, float] | None = None) -> loudness.MixEnergy:
+    """Decode the source (only `span`, in seconds, when given: the dub and envelope then
+    start at its start), duck it as the mix does, and stream (bed left, bed right, voice) at
+    48 kHz into the loudness sums."""
+    seek = ["-ss", f"{span[0]:.3f}", "-t", f"{span[1] - span[0]:.3f}"] if span else []
     original = MONO_TO_STEREO if mono else STEREO
     graph = (f"[0:a:{audio_track}]{original}[orig];"
              f"[2:a:0]aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo[env];"
              f"[orig][env]amultiply[bed];"
              f"[1:a:0]aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=mono[voice];"
              f"[bed][voice]join=inputs=2:channel_layout=3.0:map=0.0-FL|0.1-FR|1.0-FC[both]")
-    args = ffmpeg("-i", str(source), "-i", str(dub), "-i", str(envelope),
+    args = ffmpeg(*seek, "-i", str(source), "-i", str(dub), "-i", str(envelope),
                   "-filter_complex", graph, "-map", "[both]", "-f", "f32le", "pipe:1")
     energy, rest = loudness.MixEnergy(), b""
     for data in stream_tool(args, what="ffmpeg loudness", beat=beat):

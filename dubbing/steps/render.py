@@ -16,7 +16,7 @@ from dubbing.media.subs import SubtitleMode
 from dubbing.media.tools import run_tool
 from dubbing.report import Delivered, build_report, summary_fields
 from dubbing.stages import FitRecord, RenderInput
-from dubbing.steps import Beat
+from dubbing.steps import Beat, measure
 from dubbing.storage import Store
 from dubbing.subtitles import Cue, Line, layout, to_srt, to_vtt
 
@@ -45,7 +45,10 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
     video = scratch / "dub.mp4"
     with store.open_local(inp.input_key, scratch) as source:
         mono, track = inp.media.channels == 1, inp.media.audio_track
-        levels = _levels(source, dub, envelope, mono, track, beat)
+        joined = measure.joined_energy(store, scratch, source, inp, beat)
+        levels = (mix.levels_of(joined) if joined is not None
+                  else _levels(source, dub, envelope, mono, track, beat))
+        beat("measured")
         run_tool(render.mux_args(source, dub, video, envelope=envelope,
                                  target_lang=inp.target_lang, source_lang=inp.source_lang,
                                  video_codec=inp.media.video_codec,
@@ -75,10 +78,9 @@ def _reference(store: Store, key: str | None) -> str | None:
 
 def _levels(source: Path, dub: Path, envelope: Path, mono: bool, track: int,
             beat: Beat) -> mix.Levels:
-    """Voice to the target loudness, then the whole mix lowered by what it is over."""
-    levels = mix.levels_for(source, dub, envelope, audio_track=track, mono=mono, beat=beat)
-    beat("measured")
-    return levels
+    """Voice to the target loudness, then the whole mix lowered by what it is over, from one
+    pass over the whole track (when the windows' own measurements cannot be joined)."""
+    return mix.levels_for(source, dub, envelope, audio_track=track, mono=mono, beat=beat)
 
 
 @dataclass(frozen=True)

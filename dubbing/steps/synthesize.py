@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextvars
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -77,7 +77,8 @@ def synthesize_window(store: Store, scratch: Path, inp: SynthesizeInput, beat: B
     return Done(key, lines=len(voiced), audio_seconds=sum(c.duration for c in voiced))
 
 
-def in_order(work: Callable[[int], T], items: Iterable[int], parallel: int) -> Iterator[T]:
+def in_order(work: Callable[[int], T], items: Iterable[int],
+             parallel: int) -> Generator[T, None, None]:
     """`work` over `items` with up to `parallel` at once, results in order; when the caller
     stops early (a cancel), lines not started are dropped and the running ones finished."""
     if parallel <= 1:

@@ -29,6 +29,7 @@ from dubbing.stages import (
     CleanupInput,
     ExtractInput,
     FitInput,
+    MeasureInput,
     MediaInfo,
     PlanInput,
     ProbeInput,
@@ -85,6 +86,11 @@ async def fit(inp: FitInput) -> str:
     return inp.clips_key + ".fit"
 
 
+@activity.defn(name="measure_window")
+async def measure(inp: MeasureInput) -> str:
+    return inp.fit_key + ".energy"
+
+
 @activity.defn(name="render_outputs")
 async def render(inp: RenderInput) -> OutputSet:
     return OutputSet(target_lang=inp.target_lang, keys={"mp4": f"jobs/{inp.job_id}/out/x.mp4"})
@@ -101,8 +107,8 @@ async def standin_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter,
         dev_server_log_level="error", search_attributes=search_attribute_keys())
     cpu = Worker(env.client, task_queue=CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
-                 activities=[probe_media, extract_audio, plan, translate, synthesize, fit, render,
-                             cleanup],
+                 activities=[probe_media, extract_audio, plan, translate, synthesize, fit, measure,
+                             render, cleanup],
                  max_concurrent_activities=8)
     gpu = Worker(env.client, task_queue=GPU_TASK_QUEUE, activities=[transcribe, synthesize])
     async with cpu, gpu:

@@ -32,6 +32,7 @@ from dubbing.stages import (
     FetchInput,
     FitInput,
     ManifestRef,
+    MeasureInput,
     MediaInfo,
     PlanInput,
     PrepareRedubInput,
@@ -209,6 +210,11 @@ class StandIns:
         return await self._run("fit_segments", inp, lambda: keys.fit_key(
             inp.job_id, inp.window.index, inp.target_lang))
 
+    @activity.defn(name="measure_window")
+    async def measure_window(self, inp: MeasureInput) -> str:
+        return await self._run("measure_window", inp, lambda: keys.energy_key(
+            inp.job_id, inp.window.index, inp.target_lang))
+
     @activity.defn(name="render_outputs")
     async def render_outputs(self, inp: RenderInput) -> OutputSet:
         return await self._run("render_outputs", inp, lambda: output_set(
@@ -256,9 +262,9 @@ class StandIns:
     def cpu(self) -> list[Callable[..., Any]]:
         return [self.fetch_source, self.probe_media, self.extract_audio, self.plan_windows,
                 self.translate_segments, self.synthesize_segments, self.fit_segments,
-                self.render_outputs, self.cleanup_job, self.prepare_redub, self.load_manifest,
-                self.request_cancellation, self.notify_webhook, self.start_webhook,
-                self.cluster_speakers]
+                self.measure_window, self.render_outputs, self.cleanup_job,
+                self.prepare_redub, self.load_manifest, self.request_cancellation,
+                self.notify_webhook, self.start_webhook, self.cluster_speakers]
 
     def gpu(self) -> list[Callable[..., Any]]:
         return [self.transcribe_window, self.synthesize_segments, self.embed_speakers]
