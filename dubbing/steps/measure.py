@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -34,17 +35,16 @@ Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 @dataclass(frozen=True)
 class Stretch:
-    """What a window adds to the mix's loudness sums, and whether it may be joined."""
+    """What a window adds to the mix's loudness sums, and the fitting it was measured from."""
 
     sums: Sums
-    digest: str  # of the fit.json it was measured from
-    inside: bool  # every voice and ramp of the window lies within the stretch
+    digest: str  # of the window's fit.json
 
 
 def measure_window(store: Store, scratch: Path, inp: MeasureInput, beat: Beat) -> str:
     """Measure the window's stretch of the mix and store it; return its key."""
     with store.open_local(inp.input_key, scratch) as source:
-        stretch = _measure(store, scratch, source, inp, beat)
+        stretch = _measure(store, scratch, source, inp, _records(store, inp.fit_key), beat)
     key = keys.energy_key(inp.job_id, inp.window.index, inp.target_lang, run=inp.run_id)
     _store(store, scratch, key, stretch)
     return key
@@ -56,17 +56,20 @@ def joined_energy(store: Store, scratch: Path, source: Path, inp: RenderInput,
     now), or None when a window's stretch cannot be joined (then measure the whole track)."""
     if not inp.windows or len(inp.windows) != len(inp.fit_keys):
         return None
+    records = [_records(store, k) for k in inp.fit_keys]
+    duration = inp.media.duration
+    if not all(inside(rs, *stretch_of(w, duration), duration)
+               for w, rs in zip(inp.windows, records, strict=True)):
+        return None
     parts = []
-    for window, fit_key in zip(inp.windows, inp.fit_keys, strict=True):
-        wanted = MeasureInput(job_id=inp.job_id, run_id=inp.run_id, window=window,
-                              target_lang=inp.target_lang, fit_key=fit_key,
-                              input_key=inp.input_key, media=inp.media)
+    for window, fit_key, window_records in zip(inp.windows, inp.fit_keys, records, strict=True):
         key = keys.energy_key(inp.job_id, window.index, inp.target_lang, run=inp.run_id)
         stretch = _load(store, scratch, key)
         if stretch is None or stretch.digest != _digest(store, fit_key):
-            stretch = _measure(store, scratch, source, wanted, beat)
-        if not stretch.inside:
-            return None
+            wanted = MeasureInput(job_id=inp.job_id, run_id=inp.run_id, window=window,
+                                  target_lang=inp.target_lang, fit_key=fit_key,
+                                  input_key=inp.input_key, media=inp.media)
+            stretch = _measure(store, scratch, source, wanted, window_records, beat)
         parts.append(stretch.sums)
     return loudness.MixEnergy.joined(parts)
 
@@ -78,21 +81,27 @@ def stretch_of(window: Window, duration: float) -> tuple[float, float]:
     return round(start, 3), round(min(end, duration), 3)
 
 
-def inside(records: list[FitRecord], start: float, end: float) -> bool:
-    """Whether every dub voice and ducking ramp of `records` lies within [start, end)."""
+def inside(records: list[FitRecord], start: float, end: float, duration: float) -> bool:
+    """Whether every dub voice and ducking ramp of `records` lies within [start, end) (or
+    past an edge of the media, where the mix has nothing)."""
+    low = -math.inf if start <= 0 else start
+    high = math.inf if end >= duration else end
     for r in records:
         if r.fitted_key is None:
             continue
         duck = (r.start - mix.ATTACK_LEAD, r.end + mix.RELEASE_LAG + mix.RELEASE)
         voice = (r.placed_from, r.placed_from + r.placed_seconds)
-        if min(duck[0], voice[0]) < start or max(duck[1], voice[1]) > end:
+        if min(duck[0], voice[0]) < low or max(duck[1], voice[1]) > high:
             return False
     return True
 
 
+def _records(store: Store, fit_key: str) -> list[FitRecord]:
+    return [FitRecord.model_validate(r) for r in store.get_json(fit_key)]
+
+
 def _measure(store: Store, scratch: Path, source: Path, inp: MeasureInput,
-             beat: Beat) -> Stretch:
-    records = [FitRecord.model_validate(r) for r in store.get_json(inp.fit_key)]
+             records: list[FitRecord], beat: Beat) -> Stretch:
     start, end = stretch_of(inp.window, inp.media.duration)
     number = inp.window.index
     dub, envelope = scratch / f"dub-w{number}.wav", scratch / f"duck-w{number}.wav"
@@ -105,15 +114,15 @@ def _measure(store: Store, scratch: Path, source: Path, inp: MeasureInput,
                                 mono=inp.media.channels == 1, beat=beat, span=(start, end))
     dub.unlink()
     envelope.unlink()
-    return Stretch(energy.sums(), _digest(store, inp.fit_key), inside(records, start, end))
+    return Stretch(energy.sums(), _digest(store, inp.fit_key))
 
 
 def _placements(store: Store, scratch: Path, records: list[FitRecord], start: float,
                 stack: ExitStack) -> Iterator[render.Placement]:
     for record in sorted(records, key=lambda r: r.placed_from):
-        if record.fitted_key is not None and record.placed_from >= start:
+        if record.fitted_key is not None:
             path = stack.enter_context(store.open_local(record.fitted_key, scratch))
-            yield render.Placement(record.placed_from - start, path)
+            yield render.Placement(max(0.0, record.placed_from - start), path)
 
 
 def _digest(store: Store, fit_key: str) -> str:
@@ -122,7 +131,7 @@ def _digest(store: Store, fit_key: str) -> str:
 
 def _store(store: Store, scratch: Path, key: str, stretch: Stretch) -> None:
     path = scratch / "energy.npz"
-    meta = json.dumps({"digest": stretch.digest, "inside": stretch.inside})
+    meta = json.dumps({"digest": stretch.digest})
     bb, bv, vv = stretch.sums
     with path.open("wb") as out:
         np.savez(out, bb=bb, bv=bv, vv=vv, meta=np.array(meta))
@@ -135,5 +144,4 @@ def _load(store: Store, scratch: Path, key: str) -> Stretch | None:
         return None
     with store.open_local(key, scratch) as path, np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
-        return Stretch((data["bb"], data["bv"], data["vv"]), str(meta["digest"]),
-                       bool(meta["inside"]))
+        return Stretch((data["bb"], data["bv"], data["vv"]), str(meta["digest"]))

@@ -124,9 +124,19 @@ def test_a_window_whose_ducking_crosses_its_edge_is_never_joined(
     store, records, fit_keys = fitted
     late = records[0][-1].model_copy(update={"end": 13.9})  # its release ramp runs past 14.0
     store.put_json(fit_keys[0], [r.model_dump() for r in [*records[0][:-1], late]])
-    assert not measure.inside([late], *measure.stretch_of(WINDOWS[0], DURATION))
+    assert not measure.inside([late], *measure.stretch_of(WINDOWS[0], DURATION), DURATION)
     assert measure.joined_energy(store, tmp_path, SAMPLE, _render_input(fit_keys),
                                  no_beat) is None
+
+
+def test_ramps_past_the_edges_of_the_media_do_not_count() -> None:
+    first = FitRecord(index=0, start=0.02, end=3.0, slot_end=3.0, source_text="a",
+                      target_text="b", synthesized_seconds=2.0, speed=1.0, placed_seconds=2.0,
+                      overflow_seconds=0.0, fitted_key="k")
+    last = first.model_copy(update={"start": 26.0, "end": 29.3})
+    assert measure.inside([first], *measure.stretch_of(WINDOWS[0], DURATION), DURATION)
+    assert measure.inside([last], *measure.stretch_of(WINDOWS[1], DURATION), DURATION)
+    assert not measure.inside([last], *measure.stretch_of(WINDOWS[0], DURATION), DURATION)
 
 
 def test_stretches_tile_the_media_on_the_100_ms_grid() -> None:
