@@ -23,7 +23,8 @@ import numpy as np
 
 from dubbing.errors import ToolError
 from dubbing.media import loudness
-from dubbing.media.tools import Beat, ffmpeg, require, run_tool, stream_tool
+from dubbing.media.render import AAC_PRIMING_SECONDS, dub_codec_args
+from dubbing.media.tools import Beat, ffmpeg, require, run_piped, stream_tool
 
 MIX_RATE = 48000
 TARGET_LUFS = -16.0
@@ -43,6 +44,7 @@ MONO_TO_STEREO = f"aresample={MIX_RATE},pan=stereo|c0=c0|c1=c0,aformat=sample_fm
 _METER = "ebur128=peak=true:framelog=verbose"  # per-frame lines stay out of the -v info log
 FRAME_BYTES = 3 * 4  # a frame of (bed left, bed right, voice) as float32
 SILENT_PEAK = -70.0  # the gain passes measure no peak
+AAC_PRIMING = round(AAC_PRIMING_SECONDS * MIX_RATE)  # samples
 
 
 @dataclass(frozen=True)
@@ -157,16 +159,22 @@ def measure_energy(source: Path, dub: Path, envelope: Path, *, audio_track: int 
     return energy
 
 
-def measure_track(video: Path, beat: Beat | None = None) -> Loudness:
-    """The first audio track of a finished file, as a viewer gets it."""
-    return _measure(["-i", str(video), "-map", "0:a:0", "-af", _METER, "-f", "null", "-"],
-                    beat)
-
-
-def _measure(args: list[str], beat: Beat | None) -> Loudness:
-    full = [require("ffmpeg", "ffmpeg"), "-nostdin", "-hide_banner", "-v", "info", *args]
-    return parse_ebur128(run_tool(full, what="ffmpeg loudness", timeout=6 * 3600,
-                                  beat=beat).stderr)
+def encode_and_measure(source: Path, dub: Path, envelope: Path, dest: Path, levels: Levels,
+                       *, audio_track: int = 0, mono: bool = False,
+                       beat: Beat | None = None) -> Loudness:
+    """Mix and encode the dub track into `dest` (ADTS AAC, for the mux to copy) while a second
+    process, on the other core, copies the encoded packets into `dest` and measures them as a
+    viewer's player decodes them (integrated loudness and true peak; the encoder's priming,
+    which the container's edit list hides, left out)."""
+    encode = ffmpeg("-i", str(source), "-i", str(dub), "-i", str(envelope),
+                    "-filter_complex", mix_graph(levels, audio_track, mono=mono),
+                    "-map", MIX_LABEL, *dub_codec_args(mono), "-f", "adts", "pipe:1")
+    meter = [require("ffmpeg", "ffmpeg"), "-hide_banner", "-v", "info", "-y", "-f", "aac",
+             "-i", "pipe:0", "-map", "0:a:0", "-c", "copy", "-f", "adts", str(dest),
+             "-map", "0:a:0", "-af", f"atrim=start_sample={AAC_PRIMING},{_METER}",
+             "-f", "null", "-"]
+    return parse_ebur128(run_piped(encode, meter, what="ffmpeg mix and encode",
+                                   timeout=6 * 3600, beat=beat))
 
 
 def parse_ebur128(stderr: str) -> Loudness:

@@ -103,21 +103,41 @@ class Subtitles:
     source_srt: Path
 
 
+# ffmpeg's AAC encoder starts with 1024 samples of priming; the dub track is 48 kHz (mix.MIX_RATE).
+AAC_PRIMING_SECONDS = 1024 / 48000
+
+
+def dub_codec_args(dual_mono: bool, stream: str = "") -> list[str]:
+    """How the dub track is encoded. The fast AAC coder: 300 s encode in 4.2 s against 7.1 s
+    for the default (twoloop), with a higher SNR (56 against 40 dB) and a lower log-spectral
+    distance on speech (3.2 dB against 3.4) at the same bitrate (BENCHMARKS.md, "What was
+    slow, and what changed"). Its mid/side search is slow on two equal channels (a mono
+    source): 120 s encode in 1.1 s against 3.4 s without it, still 45 dB SNR (on real stereo
+    it costs nothing, so it stays on there)."""
+    args = [f"-c{stream}", "aac", "-aac_coder", "fast", f"-b{stream}", "160k"]
+    return [*args, "-aac_ms", "0"] if dual_mono else args
+
+
 def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lang: str,
              video_codec: str | None, audio_codec: str, mix: str | None = None,
              subtitles: Subtitles | None = None, envelope: Path | None = None,
-             original_track: int = 0, dual_mono: bool = False) -> list[str]:
+             original_track: int = 0, dual_mono: bool = False,
+             dub_encoded: bool = False) -> list[str]:
     """Video copied bit for bit, dub as default first audio track, original audio second.
 
     The original is the input's audio track `original_track` (0-based among its audio
     tracks: the one dubbed, `MediaInfo.audio_track`; `audio_codec` is its codec). `mix` is a
     filter graph over (video, dub[, envelope]) whose output `[mix]` becomes the dub track;
     without it the dub track is used as it is. Burning subtitles re-encodes the video.
-    `dual_mono`: the dub track's two channels are the same (a mono source).
+    `dual_mono`: the dub track's two channels are the same (a mono source). `dub_encoded`:
+    the dub is already the encoded track (`mix.encode_and_measure`), copied as it is.
     """
     mode = subtitles.mode if subtitles is not None else SubtitleMode.NONE
     burn = mode is SubtitleMode.BURN and video_codec is not None
-    args = ["-i", str(video), "-i", str(dub)]
+    # An encoded dub (ADTS) carries no encoder delay: shift it back by the AAC priming, as
+    # the mp4 muxer does when it encodes (an edit list), so the dub stays on its video frame.
+    shift = ["-itsoffset", f"{-AAC_PRIMING_SECONDS:.6f}"] if dub_encoded else []
+    args = ["-i", str(video), *shift, "-i", str(dub)]
     if envelope is not None:
         args += ["-i", str(envelope)]
     if subtitles is not None and mode is SubtitleMode.EMBED:
@@ -133,14 +153,7 @@ def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lan
     args += ["-map", "[mix]" if mix is not None else "1:a:0", "-map", f"0:a:{original_track}"]
     if video_codec is not None and not burn:
         args += ["-c:v", "copy"] if video_codec in MP4_VIDEO else ["-c:v", "libx264"]
-    # The fast AAC coder: 300 s encode in 4.2 s against 7.1 s for the default (twoloop), with
-    # a higher SNR (56 against 40 dB) and a lower log-spectral distance on speech (3.2 dB
-    # against 3.4) at the same bitrate (BENCHMARKS.md, "What was slow, and what changed")
-    args += ["-c:a:0", "aac", "-aac_coder", "fast", "-b:a:0", "160k"]
-    if dual_mono:
-        # The coder's mid/side search is slow on two equal channels: 120 s encode in 1.1 s
-        # against 3.4 s without it, still 45 dB SNR (on real stereo it costs nothing).
-        args += ["-aac_ms", "0"]
+    args += ["-c:a:0", "copy"] if dub_encoded else dub_codec_args(dual_mono, ":a:0")
     args += (["-c:a:1", "copy"] if audio_codec in MP4_AUDIO
              else ["-c:a:1", "aac", "-b:a:1", "192k"])
     args += [

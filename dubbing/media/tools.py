@@ -142,6 +142,44 @@ def stream_tool(args: Sequence[str], *, what: str, beat: Beat | None = None,
             raise ToolError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
 
 
+def run_piped(first: Sequence[str], second: Sequence[str], *, what: str,
+              timeout: float | None = None, beat: Beat | None = None) -> str:
+    """Run two tools as `first | second`, both at once (one on each core), each in its own
+    process group; return what `second` wrote to stderr. A failure of either is a ToolError
+    (or a refused write) naming `what`; whatever stops the wait kills both."""
+    with tempfile.TemporaryFile("w+") as err1, tempfile.TemporaryFile("w+") as err2:
+        one = subprocess.Popen(list(first), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=err1, process_group=0, preexec_fn=_die_with(os.getpid()))
+        assert one.stdout is not None
+        try:
+            two = subprocess.Popen(list(second), stdin=one.stdout, stdout=subprocess.DEVNULL,
+                                   stderr=err2, process_group=0,
+                                   preexec_fn=_die_with(os.getpid()))
+        except BaseException:
+            _kill_group(one)
+            raise
+        one.stdout.close()  # `second` holds the pipe now: `first` sees it close if it dies
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            for proc in (one, two):
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    _wait(proc, left, beat, what)
+                except subprocess.TimeoutExpired as exc:
+                    raise ToolError(f"{what} timed out after {timeout} s") from exc
+        finally:
+            for proc in (one, two):
+                if proc.poll() is None:
+                    _kill_group(proc)
+        for proc, err, args in ((one, err1, first), (two, err2, second)):
+            if proc.returncode != 0:
+                stderr = _read(err)
+                _raise_if_refused(stderr, list(args), what)
+                tail = stderr.strip().splitlines()[-3:]
+                raise ToolError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
+        return _read(err2)
+
+
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)  # the leader is unreaped: the group is still ours

@@ -49,16 +49,16 @@ def render_outputs(store: Store, scratch: Path, inp: RenderInput, beat: Beat) ->
         levels = (mix.levels_of(joined) if joined is not None
                   else _levels(source, dub, envelope, mono, track, beat))
         beat("measured")
-        run_tool(render.mux_args(source, dub, video, envelope=envelope,
-                                 target_lang=inp.target_lang, source_lang=inp.source_lang,
+        encoded = scratch / "dub.aac"
+        heard = mix.encode_and_measure(source, dub, envelope, encoded, levels,
+                                       audio_track=track, mono=mono, beat=beat)
+        run_tool(render.mux_args(source, encoded, video, target_lang=inp.target_lang,
+                                 source_lang=inp.source_lang,
                                  video_codec=inp.media.video_codec,
-                                 audio_codec=inp.media.audio_codec,
-                                 mix=mix.mix_graph(levels, track, mono=mono),
-                                 subtitles=cues.files, original_track=track,
-                                 dual_mono=mono),
+                                 audio_codec=inp.media.audio_codec, subtitles=cues.files,
+                                 original_track=track, dub_encoded=True),
                  what="ffmpeg mux", timeout=6 * 3600, beat=beat)
     beat("muxed")
-    heard = mix.measure_track(video, beat=beat)
     store.put_file(out["mp4"], video)
     ref_key = inp.job.reference_key if inp.job else None
     reference = _reference(store, ref_key)

@@ -18,7 +18,7 @@ from temporalio.bridge.runtime import Runtime
 from temporalio.exceptions import CancelledError
 
 from dubbing.errors import ToolError
-from dubbing.media.tools import run_tool
+from dubbing.media.tools import run_piped, run_tool
 from tests.helpers import ROOT
 from worker import scratch
 
@@ -38,7 +38,7 @@ time.sleep(300)
 RUNNER = """
 import sys, threading
 from pathlib import Path
-from dubbing.media.tools import run_tool
+from dubbing.media.tools import run_piped, run_tool
 from worker.scratch import process_dir
 root, pid_file, beat = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "beat"
 work = process_dir(root) / "tmp-render"
@@ -161,3 +161,44 @@ def test_a_restarted_process_with_the_same_pid_starts_empty(tmp_path: Path,
     assert mine == root / str(os.getpid()) and list(mine.iterdir()) == []
     (mine / "live").mkdir()
     assert scratch.process_dir(root) == mine and (mine / "live").is_dir()  # a second worker
+
+
+def test_cancellation_kills_both_tools_of_a_pipe_at_once(tmp_path: Path,
+                                                          reaper: list[int]) -> None:
+    first, second = tmp_path / "first.pid", tmp_path / "second.pid"
+    raised: list[BaseException] = []
+
+    def activity() -> None:
+        try:
+            run_piped([sys.executable, "-c", SLEEPER, str(first)],
+                      [sys.executable, "-c", SLEEPER, str(second)], what="ffmpeg mix and encode",
+                      beat=lambda what: None)
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=activity, daemon=True)
+    thread.start()
+    reaper += [wait_for_pid(first), wait_for_pid(second)]
+    assert thread.ident is not None
+    Runtime._raise_in_thread(thread.ident, CancelledError)
+    thread.join(5)
+    assert not thread.is_alive() and raised and isinstance(raised[0], CancelledError)
+    assert gone(reaper[0], 1) and gone(reaper[1], 1)
+
+
+@pytest.mark.parametrize("failing", [0, 1])
+def test_either_tool_of_a_pipe_failing_is_a_tool_error(failing: int) -> None:
+    ok = [sys.executable, "-c", "import sys; sys.stdout.write(sys.stdin.read() if "
+          "not sys.stdin.isatty() else 'x')"]
+    bad = [sys.executable, "-c", "import sys; sys.stderr.write('broken input'); sys.exit(3)"]
+    tools = [ok, ok]
+    tools[failing] = bad
+    with pytest.raises(ToolError, match=r"exit 3.*broken input"):
+        run_piped(tools[0], tools[1], what="pipe")
+
+
+def test_a_pipe_passes_the_first_tools_output_and_returns_the_seconds_messages() -> None:
+    first = [sys.executable, "-c", "print('hello ' * 100000)"]
+    second = [sys.executable, "-c", "import sys; data = sys.stdin.read(); "
+              "sys.stderr.write(f'read {len(data)}')"]
+    assert run_piped(first, second, what="pipe") == f"read {len('hello ' * 100000) + 1}"

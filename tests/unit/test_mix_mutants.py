@@ -4,7 +4,6 @@ gains and limiter, and the loudness read back from ffmpeg's meter."""
 
 from __future__ import annotations
 
-import subprocess
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,23 +158,23 @@ def test_no_measurement_is_a_tool_error(text: str, message: str) -> None:
 
 
 class Recorder:
-    """Stands in for run_tool: records the command and the heartbeat it was given."""
+    """Stands in for run_piped: records both commands and the heartbeat they were given."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[list[str], Any]] = []
+        self.calls: list[tuple[list[str], list[str], Any]] = []
         self.timeouts: list[float | None] = []
 
-    def __call__(self, args: list[str], *, what: str, timeout: float | None = None,
-                 beat: Any = None) -> subprocess.CompletedProcess[str]:
-        self.calls.append((list(args), beat))
+    def __call__(self, first: list[str], second: list[str], *, what: str,
+                 timeout: float | None = None, beat: Any = None) -> str:
+        self.calls.append((list(first), list(second), beat))
         self.timeouts.append(timeout)
-        return subprocess.CompletedProcess(args, 0, "", summary("-18.5", "-3.25"))
+        return summary("-18.5", "-3.25")
 
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     rec = Recorder()
-    monkeypatch.setattr(mix, "run_tool", rec)
+    monkeypatch.setattr(mix, "run_piped", rec)
     return rec
 
 
@@ -183,15 +182,20 @@ def beat(_: object = None) -> None:
     """A heartbeat callback."""
 
 
-def test_measuring_the_finished_track_reads_its_first_audio_track(recorder: Recorder) -> None:
-    assert mix.measure_track(Path("out.mp4"), beat=beat) == mix.Loudness(-18.5, -3.25)
-    args, given = recorder.calls[0]
+def test_the_encoded_track_is_measured_as_it_is_written(recorder: Recorder) -> None:
+    heard = mix.encode_and_measure(Path("in.mp4"), Path("dub.wav"), Path("duck.wav"),
+                                   Path("dub.aac"), mix.Levels(-3.0), mono=True, beat=beat)
+    assert heard == mix.Loudness(-18.5, -3.25)
+    encode, meter, given = recorder.calls[0]
     assert given is beat, "a long measurement keeps heartbeating"
     # ...so a hung ffmpeg must still end: after 6 hours.
     assert recorder.timeouts == [6 * 3600]
-    assert args[args.index("-i") + 1] == "out.mp4"
-    assert args[args.index("-map") + 1] == "0:a:0"
-    assert args[args.index("-af") + 1] == "ebur128=peak=true:framelog=verbose"
+    assert encode[-2:] == ["adts", "pipe:1"] and "-aac_ms" in encode  # mono: equal channels
+    assert meter[meter.index("-i") + 1] == "pipe:0"
+    assert meter[meter.index("-c") + 1: meter.index("-c") + 5] == ["copy", "-f", "adts",
+                                                                   "dub.aac"]
+    assert meter[meter.index("-af") + 1] == \
+        "atrim=start_sample=1024,ebur128=peak=true:framelog=verbose"
 
 
 def test_the_gain_pass_streams_the_ducked_bed_and_the_voice(

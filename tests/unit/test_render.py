@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from dubbing.fit import FitDecision, Step
-from dubbing.media.mix import Levels, mix_graph
+from dubbing.media.mix import (
+    Levels,
+    encode_and_measure,
+    mix_graph,
+    parse_ebur128,
+    write_duck_envelope,
+)
 from dubbing.media.render import (
     DUB_RATE,
     FitJob,
@@ -21,6 +27,7 @@ from dubbing.media.render import (
     write_dub_track,
 )
 from dubbing.media.tools import run_tool
+from tests.helpers import decode_track
 
 
 def write_clip(path: Path, samples: np.ndarray, rate: int = DUB_RATE) -> Path:
@@ -214,3 +221,36 @@ def test_one_ffmpeg_fits_each_clip_as_if_alone(tmp_path: Path) -> None:
         assert rate == DUB_RATE
         assert np.array_equal(first, second)
         assert len(first) == pytest.approx(decision.placed_seconds * DUB_RATE, abs=DUB_RATE // 50)
+
+
+@pytest.mark.parametrize("mono", [True, False])
+def test_the_encoded_dub_stays_on_its_frame_and_is_measured_as_delivered(
+        tmp_path: Path, mono: bool) -> None:
+    """The dub track is encoded beside its meter, then copied into the container: a click
+    placed at 1.000 s is heard at 1.000 s (no encoder delay left), and the meter's loudness is
+    the delivered track's."""
+    video = tmp_path / "in.mp4"
+    channels = "mono" if mono else "stereo"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    f"anullsrc=r=44100:cl={channels}:d=3", "-f", "lavfi", "-i",
+                    "testsrc=size=64x48:rate=10:d=3", "-c:v", "libx264", "-c:a", "aac",
+                    "-shortest", str(video)], check=True)
+    voice = np.zeros(3 * DUB_RATE)
+    voice[DUB_RATE: DUB_RATE + 48] = 20000  # a 1-ms click at 1.000 s
+    voice[2 * DUB_RATE: int(2.5 * DUB_RATE)] = 3000 * np.sin(np.arange(DUB_RATE // 2) / 7)
+    dub = write_clip(tmp_path / "dub.wav", voice)
+    envelope = tmp_path / "duck.wav"
+    write_duck_envelope(envelope, 3.0, [])
+    encoded, out = tmp_path / "dub.aac", tmp_path / "out.mp4"
+    heard = encode_and_measure(video, dub, envelope, encoded, Levels(0.0), mono=mono)
+    run_tool(mux_args(video, encoded, out, target_lang="es", source_lang="en",
+                      video_codec="h264", audio_codec="aac", dub_encoded=True), what="mux")
+    track = decode_track(out)
+    click = int(np.argmax(np.abs(track[: int(1.5 * 48000)])))
+    assert abs(click / 48000 - 1.0) <= 0.001, click / 48000
+    assert len(track) == pytest.approx(len(decode_track(video)), abs=1024)  # the source's
+    delivered = parse_ebur128(run_tool(
+        ["ffmpeg", "-nostdin", "-v", "info", "-i", str(out), "-map", "0:a:0",
+         "-af", "ebur128=peak=true", "-f", "null", "-"], what="meter").stderr)
+    assert heard.integrated == pytest.approx(delivered.integrated, abs=0.05)
+    assert heard.true_peak == pytest.approx(delivered.true_peak, abs=0.1)
