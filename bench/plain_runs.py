@@ -50,3 +50,20 @@ def plain_section(video: Path, to: str, runs: int) -> dict[str, Any]:
             "real_time_factor": round(wall / media, 4), "media_seconds": media,
             "segments": results[0]["segments"], "median_stage_seconds": stages,
             "peak_rss_mib": max(max(r["peak_rss"].values()) for r in results)}
+
+
+def naive_section(video: Path, to: str, runs: int) -> dict[str, Any]:
+    """`python -m bench.naive`: the script a user would write with the same engines."""
+    results = []
+    for number in range(runs):
+        print(f"naive run {number + 1}/{runs} on {video.name}", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-naive-") as tmp:
+            timings = Path(tmp) / "timings.json"
+            began = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "bench.naive", str(video), "--to", to,
+                            "--out", str(Path(tmp) / "out"), "--timings", str(timings)],
+                           cwd=ROOT, check=True, capture_output=True)
+            results.append({"wall_seconds": round(time.perf_counter() - began, 3),
+                            "stages": json.loads(timings.read_text())})
+    return {"runs": results, "median_wall_seconds": round(statistics.median(
+        r["wall_seconds"] for r in results), 3)}

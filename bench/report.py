@@ -29,6 +29,9 @@ def summarize(found: dict[str, Any]) -> dict[str, Any]:
     return {
         "service_over_plain": round(service["median_wall_seconds"]
                                     / plain["median_wall_seconds"], 3),
+        "service_over_naive": round(service["median_wall_seconds"]
+                                    / found["naive"]["median_wall_seconds"], 3),
+        "recognition_share": service["recognition_share"],
         "service_rtf": service["real_time_factor"], "plain_rtf": plain["real_time_factor"],
         "workers_rss_over_plain": round(workers / plain["peak_rss_mib"], 2),
         "scale_failures": scale["concurrent"]["failures"] + scale["sequential"]["failures"],
@@ -54,6 +57,10 @@ def headline(found: dict[str, Any]) -> list[str]:
         _row("", "service", "plain script", "service / plain"), _row("---", "---", "---", "---"),
         _row("wall time (s)", service["median_wall_seconds"], plain["median_wall_seconds"],
              summary["service_over_plain"]),
+        _row("naive script (s)", "", found["naive"]["median_wall_seconds"],
+             summary["service_over_naive"]),
+        _row("share of the service's wall time with recognition running",
+             service["recognition_share"], "", ""),
         _row("real-time factor", service["real_time_factor"], plain["real_time_factor"], ""),
         _row("segments", service["segments"], plain["segments"], ""),
         _row("peak RSS (MiB, process only)", workers, f"{plain['peak_rss_mib']:.0f}",

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import inputs, machine, report
-from bench.plain_runs import plain_section
+from bench.plain_runs import naive_section, plain_section
 from bench.service import Service
 from bench.service_runs import memory_section, say, scale_section, service_section
 
@@ -98,6 +98,8 @@ def measure(plan: Plan) -> dict[str, Any]:
                              "load_after": loads}
     found["plain"] = plain_section(videos.main, plan.to, plan.runs)
     loads["plain"] = load()
+    found["naive"] = naive_section(videos.main, plan.to, plan.runs)
+    loads["naive"] = load()
     found.update(asyncio.run(service_sections(plan, videos, loads)))
     found["summary"] = report.summarize(found)
     found["bench_seconds"] = round(time.perf_counter() - began, 1)

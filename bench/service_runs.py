@@ -43,6 +43,17 @@ def _run_record(run: ServiceRun) -> dict[str, Any]:
             "activities": run.history.timeline()}
 
 
+def recognition_share(run: ServiceRun) -> float:
+    """The share of the job's wall time in which some window was being recognised."""
+    spans = sorted((a["started"], a["completed"]) for a in run.history.timeline()
+                   if a["name"] == "transcribe_window")
+    busy, end = 0.0, 0.0
+    for start, stop in spans:
+        busy += max(0.0, stop - max(start, end))
+        end = max(end, stop)
+    return round(busy / run.wall_seconds, 3) if run.wall_seconds else 0.0
+
+
 async def service_section(service: Service, video: Path, to: str, runs: int) -> dict[str, Any]:
     """(b) The same input N times on warm workers, with the workers' peak memory."""
     await warm_up(service, to, heartbeat=29)
@@ -53,6 +64,7 @@ async def service_section(service: Service, video: Path, to: str, runs: int) -> 
             done.append(await service.dub(video, job_for(video, to, 30 + number)))
     wall = statistics.median(r.wall_seconds for r in done)
     return {"runs": [_run_record(r) for r in done], "median_wall_seconds": round(wall, 3),
+            "recognition_share": statistics.median(recognition_share(r) for r in done),
             "real_time_factor": round(wall / done[0].media_seconds, 4),
             "media_seconds": done[0].media_seconds, "segments": done[0].segments,
             "events_per_workflow": statistics.median(r.history.events for r in done),
