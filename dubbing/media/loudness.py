@@ -24,6 +24,7 @@ K_WEIGHTING = np.array([
     [1.0, -2.0, 1.0, 1.0, -1.99004745483398, 0.99007225036621],
 ])
 SILENT = -70.0
+DITHER = 1e-15
 
 
 @dataclass
@@ -39,7 +40,10 @@ class MixEnergy:
 
     def feed(self, frames: np.ndarray) -> None:
         """More frames of (bed left, bed right, voice) at 48 kHz, in order."""
-        weighted, self._state = sosfilt(K_WEIGHTING, frames, axis=0, zi=self._state)
+        # In silence the filters' outputs decay into subnormal floats, which the CPU handles
+        # about 15x slower; a +-1e-15 tone at half the sample rate (-300 dB) keeps them normal.
+        dither = np.where(np.arange(len(frames)) % 2 == 0, DITHER, -DITHER)[:, None]
+        weighted, self._state = sosfilt(K_WEIGHTING, frames + dither, axis=0, zi=self._state)
         weighted = np.concatenate([self._rest, weighted])
         whole = len(weighted) // STEP * STEP
         steps = weighted[:whole].reshape(-1, STEP, 3)

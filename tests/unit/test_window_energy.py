@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from dubbing import keys
@@ -144,3 +145,17 @@ def test_stretches_tile_the_media_on_the_100_ms_grid() -> None:
     assert spans == [(0.0, 14.0), (14.0, DURATION)]
     stored = json.loads(json.dumps(spans))
     assert stored[0][1] == stored[1][0]
+
+
+def test_silence_never_leaves_the_k_weighting_in_subnormal_numbers() -> None:
+    """A dub voice is mostly silence; filters decaying into subnormal floats made the meter
+    several times slower there. The state stays a normal float, and the dither is inaudible."""
+    energy = loudness.MixEnergy()
+    burst = np.zeros((loudness.RATE * 10, 3))
+    burst[:4800] = 0.3 * np.sin(np.arange(4800) / 5.0)[:, None]
+    energy.feed(burst)
+    state = np.abs(energy._state)
+    assert state.min() >= np.finfo(np.float64).tiny, state.min()
+    silent = loudness.MixEnergy()
+    silent.feed(np.zeros((loudness.RATE * 2, 3)))
+    assert silent.loudness(0.0) == loudness.SILENT
