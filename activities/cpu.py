@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from activities import voicing
 from activities.base import ActivityBase, beating, checkpoint, heartbeat, translate_errors
 from activities.metrics import measured
 from dubbing.contract import OutputSet
@@ -24,7 +25,6 @@ from dubbing.stages import (
     RedubLine,
     RenderInput,
     SpeakersOutput,
-    SynthesizeCheckpoint,
     SynthesizeInput,
     TranslateCheckpoint,
     TranslateInput,
@@ -39,7 +39,6 @@ from dubbing.steps import (
     redub,
     render,
     runs,
-    synthesize,
     translate,
 )
 
@@ -82,11 +81,7 @@ class CpuActivities(ActivityBase):
     @translate_errors
     def synthesize_segments(self, inp: SynthesizeInput) -> str:
         """The GPU worker's activity of the same name, for voices that need no model."""
-        with self.scratch() as tmp, measured("synthesize") as meter, beating() as beat:
-            return meter.done(
-                synthesize.synthesize_window(self.store, tmp, inp, beat,
-                                             checkpoint(SynthesizeCheckpoint),
-                                             voices=espeak.speaker_synthesizer))
+        return voicing.synthesize_window(self, inp, espeak.speaker_synthesizer)
 
     @activity.defn(name="fit_segments")
     @translate_errors

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from activities import voicing
 from activities.base import ActivityBase, beating, checkpoint, translate_errors
 from activities.metrics import measured
 from dubbing.engines import tts
 from dubbing.stages import (
     EmbedSpeakersInput,
-    SynthesizeCheckpoint,
     SynthesizeInput,
     TranscribeCheckpoint,
     TranscribeInput,
     TranscribeOutput,
 )
-from dubbing.steps import speakers, synthesize, transcribe
+from dubbing.steps import speakers, transcribe
 
 
 class GpuActivities(ActivityBase):
@@ -31,11 +31,7 @@ class GpuActivities(ActivityBase):
     @activity.defn(name="synthesize_segments")
     @translate_errors
     def synthesize_segments(self, inp: SynthesizeInput) -> str:
-        with self.scratch() as tmp, measured("synthesize") as meter, beating() as beat:
-            return meter.done(
-                synthesize.synthesize_window(self.store, tmp, inp, beat,
-                                             checkpoint(SynthesizeCheckpoint),
-                                             voices=tts.speaker_synthesizer))
+        return voicing.synthesize_window(self, inp, tts.speaker_synthesizer)
 
     @activity.defn(name="embed_speakers")
     @translate_errors
