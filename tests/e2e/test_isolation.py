@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from bench.media import speech_video
 from dubbing import keys
 from dubbing.contract import DubJob, DubResult
-from dubbing.engines import tts
+from dubbing.engines import espeak, tts
 from dubbing.errors import ToolError
 from dubbing.settings import Settings
 from dubbing.storage import open_store
@@ -54,13 +54,18 @@ class FaultyVoice:
 
 @pytest.fixture
 def faulty(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Make every synthesizer faulty; set ['failures'] before starting the job. ['fired'] lists
-    the texts of the failures injected (the GPU worker runs in this process)."""
+    """Make every synthesizer faulty, on both workers (espeak-ng voices run on the CPU worker,
+    the others on the GPU worker; both run in this process); set ['failures'] before starting
+    the job. ['fired'] lists the texts of the failures injected."""
     plan: dict[str, Any] = {"failures": None, "fired": []}
-    real = tts.make_synthesizer
+    real, cpu = tts.make_synthesizer, espeak.speaker_synthesizer
     monkeypatch.setattr(tts, "make_synthesizer",
                         lambda voice, lang, reference=None: FaultyVoice(
                             real(voice, lang, reference), plan["failures"], plan["fired"]))
+    monkeypatch.setattr(espeak, "speaker_synthesizer",
+                        lambda voice, lang, speaker, reference=None: FaultyVoice(
+                            cpu(voice, lang, speaker, reference), plan["failures"],
+                            plan["fired"]))
     return plan
 
 

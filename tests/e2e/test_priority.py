@@ -54,7 +54,8 @@ async def saturated() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_log_level="error", search_attributes=search_attribute_keys())
     cpu = Worker(env.client, task_queue=CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
                  activities=[probe_media, standin.extract_audio, standin.plan, standin.translate,
-                             standin.fit, standin.render, standin.cleanup],
+                             standin.synthesize, standin.fit, standin.measure, standin.render,
+                             standin.cleanup],
                  max_concurrent_activities=8)
     gpu = Worker(env.client, task_queue=GPU_TASK_QUEUE, max_concurrent_activities=1,
                  activities=[transcribe, standin.synthesize])
