@@ -37,6 +37,7 @@ DUCK_DB = -20.0
 ATTACK, ATTACK_LEAD = 0.05, 0.08  # the ramp down ends ATTACK_LEAD - ATTACK before the onset
 RELEASE, RELEASE_LAG = 0.2, 0.1  # the ramp up starts RELEASE_LAG after the speech ends
 ENVELOPE_RATE = 1000
+ENVELOPE_BLOCK = 60 * ENVELOPE_RATE  # samples written at a time
 MIX_LABEL = "[mix]"
 STEREO = f"aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 # Mono is played on both speakers at its own level (ffmpeg's default upmix would lower it 3 dB).
@@ -85,25 +86,34 @@ def write_duck_envelope(dest: Path, duration: float, spans: Iterable[tuple[float
                         depth_db: float = DUCK_DB) -> None:
     """The original's gain over time as a 1 kHz WAV: 1 outside lines, `depth_db` inside each
     source speech span, with linear ramps (a second longer than the media, so the product
-    never ends early)."""
+    never ends early). Written a block at a time: an hour's envelope never sits in memory."""
     count = round((duration + 1.0) * ENVELOPE_RATE)
-    gain = np.ones(count, dtype=np.float64)
     low = 10 ** (depth_db / 20)
-    t = np.arange(count) / ENVELOPE_RATE
-    for start, end in spans:
-        a0, a1 = start - ATTACK_LEAD, start - ATTACK_LEAD + ATTACK
-        r0, r1 = end + RELEASE_LAG, end + RELEASE_LAG + RELEASE
-        first, last = max(0, int(a0 * ENVELOPE_RATE)), min(count, int(r1 * ENVELOPE_RATE) + 1)
-        if first >= last:
-            continue
-        seg = t[first:last]
-        ramp = np.maximum(np.clip((a1 - seg) / ATTACK, 0, 1), np.clip((seg - r0) / RELEASE, 0, 1))
-        gain[first:last] = np.minimum(gain[first:last], low + (1 - low) * ramp)
+    edges = sorted((start - ATTACK_LEAD, end + RELEASE_LAG + RELEASE, start, end)
+                   for start, end in spans)
     with wave.open(str(dest), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(ENVELOPE_RATE)
-        out.writeframes(np.round(gain * 32767).astype(np.int16).tobytes())
+        for block in range(0, count, ENVELOPE_BLOCK):
+            gain = _envelope_block(block, min(count, block + ENVELOPE_BLOCK), edges, low)
+            out.writeframes(np.round(gain * 32767).astype(np.int16).tobytes())
+
+
+def _envelope_block(first: int, last: int, edges: list[tuple[float, float, float, float]],
+                    low: float) -> np.ndarray:
+    """Samples [first, last) of the envelope: every span whose ramps reach into them."""
+    gain = np.ones(last - first, dtype=np.float64)
+    for a0, r1, start, end in edges:
+        lo, hi = max(first, int(a0 * ENVELOPE_RATE)), min(last, int(r1 * ENVELOPE_RATE) + 1)
+        if lo >= hi:
+            continue
+        seg = np.arange(lo, hi) / ENVELOPE_RATE
+        a1, r0 = start - ATTACK_LEAD + ATTACK, end + RELEASE_LAG
+        ramp = np.maximum(np.clip((a1 - seg) / ATTACK, 0, 1), np.clip((seg - r0) / RELEASE, 0, 1))
+        gain[lo - first:hi - first] = np.minimum(gain[lo - first:hi - first],
+                                                 low + (1 - low) * ramp)
+    return gain
 
 
 def mix_graph(levels: Levels, audio_track: int = 0, *, mono: bool = False) -> str:

@@ -172,3 +172,22 @@ def test_one_pass_loudness_matches_ffmpegs_meter(tmp_path: Path) -> None:
                             "-filter_complex", f"{graph},ebur128[out]", "-map", "[out]")
         assert energy.loudness(voice_db) == pytest.approx(heard, abs=0.15)
         assert energy.loudness(voice_db) > energy.loudness(voice_db - 6.0) + 1.0
+
+
+def test_the_envelope_is_written_a_block_at_a_time_with_ramps_across_blocks(
+        tmp_path: Path) -> None:
+    """A span across the edge of a written block ramps as if the envelope were one array."""
+    edge = mix.ENVELOPE_BLOCK / mix.ENVELOPE_RATE
+    span = (edge + 0.06, edge + 1.0)  # its attack starts in one block and ends in the next
+    dest = tmp_path / "duck.wav"
+    mix.write_duck_envelope(dest, 2 * edge, [span])
+    with wave.open(str(dest), "rb") as env:
+        gain = np.frombuffer(env.readframes(env.getnframes()), np.int16) / 32767
+    t = np.arange(len(gain)) / mix.ENVELOPE_RATE
+    low = 10 ** (mix.DUCK_DB / 20)
+    inside = (t >= span[0]) & (t <= span[1])
+    assert np.allclose(gain[inside], low, atol=1e-4)
+    attack = (t > span[0] - mix.ATTACK_LEAD + 0.005) & (t < span[0] - mix.ATTACK_LEAD
+                                                        + mix.ATTACK - 0.005)
+    assert attack.any() and np.all(np.diff(gain[attack]) < 0), "one falling ramp"
+    assert np.all(gain[t < span[0] - mix.ATTACK_LEAD - 0.002] > 0.999)
