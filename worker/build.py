@@ -54,8 +54,20 @@ def deployment(settings: Settings) -> WorkerDeploymentConfig | None:
         use_worker_versioning=True, default_versioning_behavior=VersioningBehavior.PINNED)
 
 
+def single_threaded_blas() -> None:
+    """numpy's OpenBLAS pool and fork() deadlock: a tool started (fork) while another activity
+    thread is inside a multi-threaded matrix product leaves both stuck for good (OpenBLAS's
+    fork handler waits for its busy pool). The products here are small (Whisper's mel filter,
+    the speakers' clustering), so BLAS runs in the calling thread; CTranslate2 and torch keep
+    their own threads."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
+
 def build_worker(client: Client, settings: Settings, role: Role,
                  task_queue: str | None = None) -> Worker:
+    single_threaded_blas()
     store = open_store(settings.store, settings)
     scratch = process_dir(scratch_root(settings, role))
     if role is Role.GPU:

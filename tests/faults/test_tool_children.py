@@ -202,3 +202,29 @@ def test_a_pipe_passes_the_first_tools_output_and_returns_the_seconds_messages()
     second = [sys.executable, "-c", "import sys; data = sys.stdin.read(); "
               "sys.stderr.write(f'read {len(data)}')"]
     assert run_piped(first, second, what="pipe") == f"read {len('hello ' * 100000) + 1}"
+
+
+FORKS_BESIDE_BLAS = """
+import subprocess, sys, threading
+import numpy as np
+from worker.build import single_threaded_blas
+single_threaded_blas()
+stop = False
+def products():
+    a, b = np.random.rand(80, 201), np.random.rand(201, 3000)  # Whisper's mel filter's shape
+    while not stop:
+        a @ b
+for _ in range(2):
+    threading.Thread(target=products, daemon=True).start()
+for _ in range(500):
+    subprocess.run(["true"], preexec_fn=lambda: None)  # how run_tool starts every tool
+print("done")
+"""
+
+
+def test_tools_start_while_other_threads_multiply_matrices() -> None:
+    """An activity starting a tool while another (in the same worker) was inside numpy's
+    threaded BLAS used to hang both for good: the workers keep BLAS single-threaded."""
+    done = subprocess.run([sys.executable, "-c", FORKS_BESIDE_BLAS], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "done", done.stderr
