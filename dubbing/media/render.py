@@ -121,16 +121,15 @@ def dub_codec_args(dual_mono: bool, stream: str = "") -> list[str]:
 def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lang: str,
              video_codec: str | None, audio_codec: str, mix: str | None = None,
              subtitles: Subtitles | None = None, envelope: Path | None = None,
-             original_track: int = 0, dual_mono: bool = False,
-             dub_encoded: bool = False) -> list[str]:
+             original_track: int = 0, dub_encoded: bool = False) -> list[str]:
     """Video copied bit for bit, dub as default first audio track, original audio second.
 
     The original is the input's audio track `original_track` (0-based among its audio
     tracks: the one dubbed, `MediaInfo.audio_track`; `audio_codec` is its codec). `mix` is a
     filter graph over (video, dub[, envelope]) whose output `[mix]` becomes the dub track;
     without it the dub track is used as it is. Burning subtitles re-encodes the video.
-    `dual_mono`: the dub track's two channels are the same (a mono source). `dub_encoded`:
-    the dub is already the encoded track (`mix.encode_and_measure`), copied as it is.
+    `dub_encoded`: the dub is already the encoded track (`mix.encode_and_measure`), copied as
+    it is.
     """
     mode = subtitles.mode if subtitles is not None else SubtitleMode.NONE
     burn = mode is SubtitleMode.BURN and video_codec is not None
@@ -153,7 +152,7 @@ def mux_args(video: Path, dub: Path, dest: Path, *, target_lang: str, source_lan
     args += ["-map", "[mix]" if mix is not None else "1:a:0", "-map", f"0:a:{original_track}"]
     if video_codec is not None and not burn:
         args += ["-c:v", "copy"] if video_codec in MP4_VIDEO else ["-c:v", "libx264"]
-    args += ["-c:a:0", "copy"] if dub_encoded else dub_codec_args(dual_mono, ":a:0")
+    args += ["-c:a:0", "copy"] if dub_encoded else dub_codec_args(False, ":a:0")
     args += (["-c:a:1", "copy"] if audio_codec in MP4_AUDIO
              else ["-c:a:1", "aac", "-b:a:1", "192k"])
     args += [

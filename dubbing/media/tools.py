@@ -60,10 +60,7 @@ def run_tool(args: Sequence[str], *, what: str, input_text: str | None = None,
         proc = _run(list(args), input_text, timeout, beat, what)
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"{what} timed out after {timeout} s") from exc
-    if proc.returncode != 0:
-        _raise_if_refused(proc.stderr, list(args), what)
-        tail = proc.stderr.strip().splitlines()[-3:]
-        raise ToolError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
+    _check(proc.returncode, proc.stderr, list(args), what)
     return proc
 
 
@@ -79,9 +76,8 @@ def _run(args: list[str], input_text: str | None, timeout: float | None, beat: B
             feed.write(input_text)
             feed.flush()
             feed.seek(0)
-        proc = subprocess.Popen(args, stdin=feed if input_text is not None
-                                else subprocess.DEVNULL, stdout=out, stderr=err, text=True,
-                                process_group=0, preexec_fn=_die_with(os.getpid()))
+        proc = _spawn(args, stdin=feed if input_text is not None else subprocess.DEVNULL,
+                      stdout=out, stderr=err, text=True)
         try:
             _wait(proc, timeout, beat, what)
         finally:
@@ -115,9 +111,8 @@ def stream_tool(args: Sequence[str], *, what: str, beat: Beat | None = None,
     stops early, an exception or the activity's cancellation ends them at once, and kills the
     tool's process group; a non-zero exit is a ToolError with the tail of its stderr."""
     with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=err, bufsize=0, process_group=0,
-                                preexec_fn=_die_with(os.getpid()))
+        proc = _spawn(list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                      stderr=err, bufsize=0)
         assert proc.stdout is not None
         next_beat = time.monotonic() + BEAT_SECONDS
         try:
@@ -136,10 +131,7 @@ def stream_tool(args: Sequence[str], *, what: str, beat: Beat | None = None,
                 _kill_group(proc)
             proc.stdout.close()
         if proc.returncode != 0:
-            stderr = _read(err)
-            _raise_if_refused(stderr, list(args), what)
-            tail = stderr.strip().splitlines()[-3:]
-            raise ToolError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
+            _check(proc.returncode, _read(err), list(args), what)
 
 
 def run_piped(first: Sequence[str], second: Sequence[str], *, what: str,
@@ -148,13 +140,10 @@ def run_piped(first: Sequence[str], second: Sequence[str], *, what: str,
     process group; return what `second` wrote to stderr. A failure of either is a ToolError
     (or a refused write) naming `what`; whatever stops the wait kills both."""
     with tempfile.TemporaryFile("w+") as err1, tempfile.TemporaryFile("w+") as err2:
-        one = subprocess.Popen(list(first), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=err1, process_group=0, preexec_fn=_die_with(os.getpid()))
+        one = _spawn(list(first), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err1)
         assert one.stdout is not None
         try:
-            two = subprocess.Popen(list(second), stdin=one.stdout, stdout=subprocess.DEVNULL,
-                                   stderr=err2, process_group=0,
-                                   preexec_fn=_die_with(os.getpid()))
+            two = _spawn(list(second), stdin=one.stdout, stdout=subprocess.DEVNULL, stderr=err2)
         except BaseException:
             _kill_group(one)
             raise
@@ -173,11 +162,22 @@ def run_piped(first: Sequence[str], second: Sequence[str], *, what: str,
                     _kill_group(proc)
         for proc, err, args in ((one, err1, first), (two, err2, second)):
             if proc.returncode != 0:
-                stderr = _read(err)
-                _raise_if_refused(stderr, list(args), what)
-                tail = stderr.strip().splitlines()[-3:]
-                raise ToolError(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
+                _check(proc.returncode, _read(err), list(args), what)
         return _read(err2)
+
+
+def _spawn(args: list[str], **io: Any) -> subprocess.Popen[Any]:
+    """Start a tool in its own process group, to die with this worker thread (`_die_with`)."""
+    return subprocess.Popen(args, process_group=0, preexec_fn=_die_with(os.getpid()), **io)
+
+
+def _check(returncode: int, stderr: str, args: list[str], what: str) -> None:
+    """A tool's non-zero exit: a refused write (permanent), else a ToolError with the tail
+    of its stderr."""
+    if returncode != 0:
+        _raise_if_refused(stderr, args, what)
+        tail = stderr.strip().splitlines()[-3:]
+        raise ToolError(f"{what} failed (exit {returncode}): {' | '.join(tail)}")
 
 
 def _kill_group(proc: subprocess.Popen[Any]) -> None:

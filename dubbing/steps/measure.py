@@ -44,7 +44,7 @@ class Stretch:
 def measure_window(store: Store, scratch: Path, inp: MeasureInput, beat: Beat) -> str:
     """Measure the window's stretch of the mix and store it; return its key."""
     with store.open_local(inp.input_key, scratch) as source:
-        stretch = _measure(store, scratch, source, inp, _records(store, inp.fit_key), beat)
+        stretch = _measure(store, scratch, source, inp, _fitting(store, inp.fit_key), beat)
     key = keys.energy_key(inp.job_id, inp.window.index, inp.target_lang, run=inp.run_id)
     _store(store, scratch, key, stretch)
     return key
@@ -56,20 +56,20 @@ def joined_energy(store: Store, scratch: Path, source: Path, inp: RenderInput,
     now), or None when a window's stretch cannot be joined (then measure the whole track)."""
     if not inp.windows or len(inp.windows) != len(inp.fit_keys):
         return None
-    records = [_records(store, k) for k in inp.fit_keys]
+    fittings = [_fitting(store, k) for k in inp.fit_keys]
     duration = inp.media.duration
-    if not all(inside(rs, *stretch_of(w, duration), duration)
-               for w, rs in zip(inp.windows, records, strict=True)):
+    if not all(inside(f.records, *stretch_of(w, duration), duration)
+               for w, f in zip(inp.windows, fittings, strict=True)):
         return None
     parts = []
-    for window, fit_key, window_records in zip(inp.windows, inp.fit_keys, records, strict=True):
+    for window, fit_key, fitting in zip(inp.windows, inp.fit_keys, fittings, strict=True):
         key = keys.energy_key(inp.job_id, window.index, inp.target_lang, run=inp.run_id)
         stretch = _load(store, scratch, key)
-        if stretch is None or stretch.digest != _digest(store, fit_key):
+        if stretch is None or stretch.digest != fitting.digest:
             wanted = MeasureInput(job_id=inp.job_id, run_id=inp.run_id, window=window,
                                   target_lang=inp.target_lang, fit_key=fit_key,
                                   input_key=inp.input_key, media=inp.media)
-            stretch = _measure(store, scratch, source, wanted, window_records, beat)
+            stretch = _measure(store, scratch, source, wanted, fitting, beat)
         parts.append(stretch.sums)
     return loudness.MixEnergy.joined(parts)
 
@@ -96,12 +96,23 @@ def inside(records: list[FitRecord], start: float, end: float, duration: float) 
     return True
 
 
-def _records(store: Store, fit_key: str) -> list[FitRecord]:
-    return [FitRecord.model_validate(r) for r in store.get_json(fit_key)]
+@dataclass(frozen=True)
+class Fitting:
+    """A window's fitted lines and the digest of the fit.json they were read from."""
+
+    records: list[FitRecord]
+    digest: str
+
+
+def _fitting(store: Store, fit_key: str) -> Fitting:
+    data = store.get_bytes(fit_key)
+    return Fitting([FitRecord.model_validate(r) for r in json.loads(data)],
+                   hashlib.sha256(data).hexdigest())
 
 
 def _measure(store: Store, scratch: Path, source: Path, inp: MeasureInput,
-             records: list[FitRecord], beat: Beat) -> Stretch:
+             fitting: Fitting, beat: Beat) -> Stretch:
+    records = fitting.records
     start, end = stretch_of(inp.window, inp.media.duration)
     number = inp.window.index
     dub, envelope = scratch / f"dub-w{number}.wav", scratch / f"duck-w{number}.wav"
@@ -114,7 +125,7 @@ def _measure(store: Store, scratch: Path, source: Path, inp: MeasureInput,
                                 mono=inp.media.channels == 1, beat=beat, span=(start, end))
     dub.unlink()
     envelope.unlink()
-    return Stretch(energy.sums(), _digest(store, inp.fit_key))
+    return Stretch(energy.sums(), fitting.digest)
 
 
 def _placements(store: Store, scratch: Path, records: list[FitRecord], start: float,
@@ -123,10 +134,6 @@ def _placements(store: Store, scratch: Path, records: list[FitRecord], start: fl
         if record.fitted_key is not None:
             path = stack.enter_context(store.open_local(record.fitted_key, scratch))
             yield render.Placement(max(0.0, record.placed_from - start), path)
-
-
-def _digest(store: Store, fit_key: str) -> str:
-    return hashlib.sha256(store.get_bytes(fit_key)).hexdigest()
 
 
 def _store(store: Store, scratch: Path, key: str, stretch: Stretch) -> None:
