@@ -49,7 +49,7 @@ bench-api: setup
 	$(BIN)/python -m bench.api_load --out .state/bench/api.json
 
 # Scale simulation: 200 jobs through a real dev server and workflow worker, 1-16 GPU-worker
-# processes with sleeping stand-in engines (about 6 minutes).
+# processes with sleeping stand-in engines (about 17 minutes).
 bench-scale: setup
 	$(BIN)/python -m bench.scale --out .state/bench/scale.json
 

@@ -4,19 +4,25 @@ GPU) whose stand-in engines sleep for the measured real-time factors times a tim
 (`bench/scale_standins.py` gives the figures). Each configuration gets a fresh dev server (in
 memory, on its own port) and fresh workers, all killed before the next one starts.
 
-    python -m bench.scale [--jobs 200] [--workers 1,2,4,8,16] [--scale 0.18] [--out PATH]
+    python -m bench.scale [--jobs 200] [--workers 1,2,4,8,16] [--scale 1.0] [--out PATH]
 
-Defaults: 60 s jobs in one window; time scale 0.18, so a job is 0.49 s of GPU work and one GPU
-worker needs at least 99 s for 200 jobs; the CPU worker gets 64 activity slots (its stand-ins
-only sleep), not the product's 4 (`DUB_CPU_SLOTS`), which cap the CPU stages of the measured
-engines at about 4.4 GPU workers' worth of jobs (`--cpu-slots 4` shows it).
+Defaults: 60 s jobs in one window; time scale 1 (the engines' own time), so a job is 2.64 s of
+GPU work and one GPU worker needs at least 528 s for 200 jobs (about 17 minutes for the five
+configurations). A smaller scale runs faster but measures this machine's two cores instead of
+the workers: orchestration costs about 0.2 CPU s a job, so 2 cores finish at most about 550
+jobs a minute, while 16 workers at scale 0.18 would need 1,600. The CPU worker gets 64
+activity slots (its stand-ins only sleep), not the product's 4 (`DUB_CPU_SLOTS`), which cap
+the CPU stages of the measured engines at about 4.4 GPU workers' worth of jobs
+(`--cpu-slots 4` shows it).
 
 Per configuration: wall time from the first start to the last result, jobs a minute, that
 throughput against N x the single worker's, the GPU tasks' queue wait (scheduled -> started,
-from the histories), history events per job, the CPU seconds per job of the dev server and of
-the CPU worker (/proc/<pid>/stat before the first start and after the last result), how busy
-the GPU workers were (their stand-in work over N x wall), and the machine's busy cores, of
-which how many went to processes not the bench's (another run on the machine, say).
+from the histories), the head (the first job's start to the first GPU task's) and the tail
+(the last GPU task's end to the last job's close), history events per job, the CPU seconds
+per job of the dev server and of the CPU worker (/proc/<pid>/stat before the first start and
+after the last result), how busy the GPU workers were (their stand-in work over N x wall),
+and the machine's busy cores, of which how many went to processes not the bench's (another
+run on the machine, say).
 """
 
 from __future__ import annotations
@@ -32,18 +38,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
+from bench.scale_history import history_stats
 from bench.scale_standins import RTF, Timing, gpu_seconds_per_job
 from bench.scale_worker import Procs, kill, start_server, start_workers
 from bench.stack import ROOT
 from dubbing import keys
-from dubbing.contract import GPU_TASK_QUEUE, WORKFLOW_NAME, DubJob
+from dubbing.contract import WORKFLOW_NAME, DubJob
 from workflows.attributes import start_options
 
 COLUMNS = ("GPU workers", "wall s", "jobs/min", "vs ideal", "GPU queue wait p50 / p99 s",
-           "events/job", "server CPU s/job", "CPU worker CPU s/job", "GPU busy",
+           "head / tail s", "events/job", "server CPU s/job", "CPU worker CPU s/job", "GPU busy",
            "cores busy (not ours)")
 
 
@@ -51,7 +57,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--jobs", type=int, default=200)
     p.add_argument("--workers", default="1,2,4,8,16", help="GPU-worker counts, comma-separated")
-    p.add_argument("--scale", type=float, default=0.18,
+    p.add_argument("--scale", type=float, default=1.0,
                    help="stand-ins sleep this times the measured engine time")
     p.add_argument("--media", type=float, default=60.0, help="seconds of media per job")
     p.add_argument("--window", type=float, default=60.0, help="window seconds (>= 20)")
@@ -60,17 +66,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pollers", type=int, default=None, help="its pollers of each kind")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale.json")
     return p.parse_args(argv)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100), linear between the closest ranks; nan when empty."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def with_ideal(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,6 +85,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         cells = (str(row["gpu_workers"]), f"{row['wall_s']:.1f}", f"{row['jobs_per_min']:.0f}",
                  f"{row['vs_ideal_pct']:.0f}%",
                  f"{row['queue_wait_p50_s']:.2f} / {row['queue_wait_p99_s']:.2f}",
+                 f"{row['head_s']:.2f} / {row['tail_s']:.2f}",
                  f"{row['events_per_job']:.0f}", f"{row['server_cpu_s_per_job']:.3f}",
                  f"{row['cpu_worker_cpu_s_per_job']:.3f}", f"{row['gpu_busy_pct']:.0f}%",
                  f"{row['machine_busy_cores']:.2f} ({row['other_busy_cores']:.2f})")
@@ -145,32 +141,6 @@ async def submit(client: Client, count: int, args: argparse.Namespace) -> list[W
         return await client.start_workflow(WORKFLOW_NAME, job, id=job_id,
                                            **start_options(job, args.media))
     return list(await asyncio.gather(*(one(i) for i in range(count))))
-
-
-async def history_stats(handles: list[WorkflowHandle]) -> dict[str, float]:
-    """GPU activity tasks' scheduled -> started waits and the events per job, from histories."""
-    waits: list[float] = []
-    events: list[int] = []
-    gate = asyncio.Semaphore(16)
-
-    async def one(handle: WorkflowHandle) -> None:
-        async with gate:
-            history = await handle.fetch_history()
-        events.append(len(history.events))
-        scheduled: dict[int, float] = {}
-        for e in history.events:
-            at = e.event_time.ToDatetime().timestamp()
-            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED and \
-                    e.activity_task_scheduled_event_attributes.task_queue.name == GPU_TASK_QUEUE:
-                scheduled[e.event_id] = at
-            elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-                since = scheduled.get(e.activity_task_started_event_attributes.scheduled_event_id)
-                if since is not None:
-                    waits.append(at - since)
-
-    await asyncio.gather(*(one(h) for h in handles))
-    return {"queue_wait_p50_s": percentile(waits, 50), "queue_wait_p99_s": percentile(waits, 99),
-            "events_per_job": statistics.mean(events)}
 
 
 def summarize(n: int, args: argparse.Namespace, used: dict[str, float]) -> dict[str, Any]:

@@ -25,9 +25,10 @@ SEED = 1234
 # 7.0 s against 9.7 s with the sequential decoder's sliding window (BENCHMARKS.md).
 CPU_BATCH = 8
 GPU_BATCH = 16
-# How many of a window's chunks one call decodes together (one checkpoint each call): on a GPU,
-# batches fill only when several chunks are decoded at once.
-CPU_CHUNKS_PER_CALL = 1
+# How many of a window's chunks one call decodes together (one checkpoint each call): batches
+# fill only when several chunks are decoded at once. On 2 CPU cores, 180 s of speech: one
+# 30-s chunk a call 7.0 s, three 4.2 s (BENCHMARKS.md); a crash loses at most 90 s of decoding.
+CPU_CHUNKS_PER_CALL = 3
 GPU_CHUNKS_PER_CALL = 8
 # A segment repeating the one before is a loop when it starts this much inside it...
 LOOP_OVERLAP = 0.1

@@ -105,17 +105,18 @@ def _dub_track(stack: Stack, result: DubResult) -> Path:
 
 
 async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_path: Path) -> None:
-    # Two windows of four chunks: after the second chunk, a window has two left, longer
-    # than the lag of its heartbeats (0.8 of the heartbeat timeout)
-    video = speech_video(tmp_path / "lecture.mp4", 240)
+    # Two windows of six chunks, decoded three at a time (one checkpoint each call): after
+    # the first call, a window has three chunks left, longer than the lag of its heartbeats
+    # (0.8 of the heartbeat timeout)
+    video = speech_video(tmp_path / "lecture.mp4", 360)
     client = await stack.client()
     store = open_store(stack.settings.store)
-    job = DubJob(input_key="pending", input_name=video.name, window_seconds=120,
+    job = DubJob(input_key="pending", input_name=video.name, window_seconds=180,
                  heartbeat_seconds=4)
     handle = await jobs.submit(client, store, video, job)
-    await _checkpoint(handle, chunks=2)
+    await _checkpoint(handle, chunks=3)
     await stack.stop_worker("gpu-1", signal.SIGKILL)
-    checkpoint = await _last_checkpoint(handle, chunks=2)  # no heartbeat comes after the kill
+    checkpoint = await _last_checkpoint(handle, chunks=3)  # no heartbeat comes after the kill
     await stack.start_worker("gpu-2", "gpu")
     result: DubResult = await asyncio.wait_for(handle.result(), 600)
 
@@ -124,7 +125,7 @@ async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_pat
     assert len(resumed) == 1, outputs
     window, retried = resumed[0]
     chunks = window.chunk_bounds()
-    assert checkpoint.chunks_done >= 2
+    assert checkpoint.chunks_done >= 3
     # The retry started at the first chunk the killed attempt had not finished, and decoded
     # exactly the rest of that window: none of its finished chunks again.
     assert retried.resumed_at == chunks[checkpoint.chunks_done][0]

@@ -7,7 +7,7 @@ import typing
 
 import pytest
 
-from bench import scale
+from bench import scale, scale_history
 from bench.scale_standins import (
     RTF,
     Timing,
@@ -23,7 +23,8 @@ from dubbing.stages import PlanInput, RenderInput, TranscribeInput, TranscribeOu
 from workflows import registry as r
 
 ROW = {"gpu_workers": 16, "wall_s": 9.25, "jobs_per_min": 1297.3, "vs_ideal_pct": 85.4,
-       "queue_wait_p50_s": 0.061, "queue_wait_p99_s": 0.5, "events_per_job": 76.0,
+       "queue_wait_p50_s": 0.061, "queue_wait_p99_s": 0.5, "head_s": 0.41, "tail_s": 2.5,
+       "events_per_job": 76.0,
        "server_cpu_s_per_job": 0.1234, "cpu_worker_cpu_s_per_job": 0.08,
        "gpu_workers_cpu_s_per_job": 0.01, "bench_cpu_s_per_job": 0.02, "gpu_busy_pct": 91.2,
        "machine_busy_cores": 1.9, "other_busy_cores": 0.25}
@@ -31,12 +32,12 @@ ROW = {"gpu_workers": 16, "wall_s": 9.25, "jobs_per_min": 1297.3, "vs_ideal_pct"
 
 def test_percentile_interpolates_between_ranks() -> None:
     values = [5.0, 1.0, 3.0, 2.0, 4.0]
-    assert scale.percentile(values, 50) == 3.0
-    assert scale.percentile(values, 0) == 1.0
-    assert scale.percentile(values, 100) == 5.0
-    assert scale.percentile(values, 99) == pytest.approx(4.96)
-    assert scale.percentile([7.0], 99) == 7.0
-    assert math.isnan(scale.percentile([], 50))
+    assert scale_history.percentile(values, 50) == 3.0
+    assert scale_history.percentile(values, 0) == 1.0
+    assert scale_history.percentile(values, 100) == 5.0
+    assert scale_history.percentile(values, 99) == pytest.approx(4.96)
+    assert scale_history.percentile([7.0], 99) == 7.0
+    assert math.isnan(scale_history.percentile([], 50))
 
 
 def test_ideal_is_n_times_the_single_workers_throughput() -> None:
@@ -55,8 +56,8 @@ def test_table_has_a_header_and_one_line_per_run() -> None:
     lines = scale.format_table([ROW]).splitlines()
     assert len(lines) == 3
     assert lines[0].count("|") == len(scale.COLUMNS) + 1
-    assert lines[2] == ("| 16 | 9.2 | 1297 | 85% | 0.06 / 0.50 | 76 | 0.123 | 0.080 | 91% "
-                        "| 1.90 (0.25) |")
+    assert lines[2] == ("| 16 | 9.2 | 1297 | 85% | 0.06 / 0.50 | 0.41 / 2.50 | 76 | 0.123 "
+                        "| 0.080 | 91% | 1.90 (0.25) |")
 
 
 def test_orchestration_cost_and_the_cap_it_sets() -> None:
@@ -127,5 +128,5 @@ async def test_stand_ins_return_valid_models() -> None:
 
 def test_cli_defaults_follow_the_issue() -> None:
     args = scale.parse([])
-    assert (args.jobs, args.workers, args.scale) == (200, "1,2,4,8,16", 0.18)
+    assert (args.jobs, args.workers, args.scale) == (200, "1,2,4,8,16", 1.0)
     assert args.out.parts[-3:] == ("bench", "results", "scale.json")

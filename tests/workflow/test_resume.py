@@ -110,6 +110,7 @@ def test_transcription_resumes_at_the_first_unfinished_chunk(
                                         chunks=(0.0, boundary, length)),
                           language="en", settings=TranscriptionSettings(model="tiny.en"))
     decodes = counting(monkeypatch, asr, "transcribe")
+    monkeypatch.setattr(asr, "CPU_CHUNKS_PER_CALL", 1)  # a call a chunk: two calls, two batches
 
     beats: list[Any] = []
     full = environment(beats).run(gpu.transcribe_window, inp)
