@@ -73,7 +73,7 @@ async def service_sections(plan: Plan, videos: Inputs, loads: dict[str, float]
     service = Service(root)
     try:
         say("starting the stack: dev server, one CPU and one GPU worker")
-        await service.start(cpu_slots=4, gpu_slots=1)
+        await service.start(cpu_slots=4, gpu_slots=0)  # the product's defaults
         found = {"service": await service_section(service, videos.main, plan.to, plan.runs)}
         loads["service"] = load()
         found["scale"] = await scale_section(service, videos.scale, plan.to,

@@ -18,6 +18,8 @@ from bench.history import HistoryStats, analyze
 from bench.stack import Stack
 from dubbing import contract
 from dubbing.contract import DubJob, DubResult
+from dubbing.engines import asr
+from dubbing.settings import Settings
 from dubbing.storage import Store, open_store
 from starter import jobs
 
@@ -59,7 +61,7 @@ class Service:
     def store(self) -> Store:
         return open_store(self.stack.settings.store, self.stack.settings)
 
-    async def start(self, cpu_slots: int = 4, gpu_slots: int = 1) -> None:
+    async def start(self, cpu_slots: int = 4, gpu_slots: int = 0) -> None:
         await self.stack.start_server()
         self._client = await self.stack.client()
         await register_search_attributes(self.client)
@@ -67,7 +69,8 @@ class Service:
 
     async def restart_workers(self, cpu_slots: int, gpu_slots: int) -> None:
         """Fresh worker processes (so their memory peaks start over), ready to poll."""
-        self.slots = {"cpu": cpu_slots, "gpu": gpu_slots}
+        self.slots = {"cpu": cpu_slots,
+                      "gpu": asr.recognition_slots(Settings(gpu_slots=gpu_slots))}
         for name, (role, queue) in WORKERS.items():
             if name in self.stack.workers:
                 await self.stack.stop_worker(name)

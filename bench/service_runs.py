@@ -119,7 +119,7 @@ async def memory_section(service: Service, videos: dict[str, Path], to: str) -> 
     """(f) One job per input, each on freshly started workers: their peak memory."""
     found: dict[str, Any] = {}
     for label, video in videos.items():
-        await service.restart_workers(cpu_slots=4, gpu_slots=1)
+        await service.restart_workers(cpu_slots=4, gpu_slots=0)
         say(f"memory: one job on the {label} input")
         with PeakRss(service.pids()) as peak:
             run = await service.dub(video, job_for(video, to, heartbeat=40))

@@ -97,7 +97,9 @@ class Stack:
                 "DUB_S3_ENDPOINT": s.s3_endpoint, "DUB_S3_ACCESS_KEY": s.s3_access_key or "",
                 "DUB_S3_SECRET_KEY": s.s3_secret_key or "", "DUB_S3_SECURE": str(s.s3_secure),
                 "HF_HUB_OFFLINE": "1", "NO_COLOR": "1", "COLUMNS": "200",
-                "DUB_ALLOW_PRIVATE_ADDRESSES": "1"}  # test webhook servers are on loopback
+                "DUB_ALLOW_PRIVATE_ADDRESSES": "1",  # test webhook servers are on loopback
+                # one recognition at a time, so the tests know which one a crash hits
+                "DUB_GPU_SLOTS": "1"}
 
     async def start_server(self) -> None:
         log = (self.root / "temporal.log").open("ab")

@@ -103,7 +103,9 @@ class DubJob(Frozen):
         default="trim", description="a line still too long at the cap: fade it out at its "
         "slot end (trim), or let it run on and push the next lines (shift)")
     window_seconds: float = Field(default=180.0, ge=20.0)
-    max_parallel_windows: int = Field(default=2, ge=1, le=16)
+    max_parallel_windows: int = Field(
+        default=3, ge=1, le=16, description="windows in flight at once: with two recognitions "
+        "at a time (a CPU host), a third keeps them busy while a finished window is voiced")
     subtitles: Literal["none", "embed", "burn"] = Field(
         default="none", description="put the subtitles in the MP4 as soft streams (embed) or "
         "draw the target language's into the picture (burn, re-encodes the video)")

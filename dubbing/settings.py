@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     presign_hours: float = Field(default=24.0, gt=0, le=168, description="result URL lifetime")
     scratch_dir: Path = Path(tempfile.gettempdir()) / "dub-scratch"
     cpu_slots: int = Field(default=4, ge=1, description="concurrent activities, CPU worker")
-    gpu_slots: int = Field(default=1, ge=1, description="concurrent activities, GPU worker")
+    gpu_slots: int = Field(default=0, ge=0, description="concurrent activities, GPU worker "
+                           "(0: one on a GPU, two on a CPU)")
     model_idle_seconds: float = Field(
         default=900.0, ge=0, description="unload a model unused this long (0: never)")
     web_ui: str = "http://127.0.0.1:8233"

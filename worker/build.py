@@ -20,6 +20,7 @@ from activities.cpu import CpuActivities
 from activities.gpu import GpuActivities
 from activities.notify import NotifyActivities
 from dubbing.contract import CPU_TASK_QUEUE, GPU_TASK_QUEUE
+from dubbing.engines import asr
 from dubbing.settings import Settings
 from dubbing.storage import open_store
 from worker.scratch import process_dir
@@ -72,10 +73,10 @@ def build_worker(client: Client, settings: Settings, role: Role,
     scratch = process_dir(scratch_root(settings, role))
     if role is Role.GPU:
         gpu = GpuActivities(store, scratch, settings)
+        slots = asr.recognition_slots(settings)
         return Worker(
             client, task_queue=task_queue or GPU_TASK_QUEUE, activities=gpu.all(),
-            activity_executor=ThreadPoolExecutor(settings.gpu_slots),
-            max_concurrent_activities=settings.gpu_slots,
+            activity_executor=ThreadPoolExecutor(slots), max_concurrent_activities=slots,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN, deployment_config=deployment(settings),
         )
     cpu = CpuActivities(store, scratch, settings)
