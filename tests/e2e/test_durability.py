@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,6 @@ from dubbing.storage import open_store
 from starter import jobs
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with Stack.running(tmp_path) as s:
-        yield s
 
 
 async def _checkpoint(handle: WorkflowHandle, chunks: int) -> dict:

@@ -4,7 +4,6 @@ without the crash would. Its own module, so it runs beside the GPU-worker crash 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +25,6 @@ from tests.e2e.test_durability import (
 from tests.helpers import decode_track, ffprobe, integrated_lufs
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with Stack.running(tmp_path) as s:
-        yield s
 
 
 async def test_server_killed_and_restarted_mid_job(stack: Stack, tmp_path: Path) -> None:

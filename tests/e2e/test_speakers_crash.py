@@ -9,7 +9,6 @@ import importlib.util
 import json
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,12 +26,6 @@ from dubbing.storage import open_store
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     importlib.util.find_spec("resemblyzer") is None,
     reason="the speech extra's speaker encoder is missing")]
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with Stack.running(tmp_path) as s:
-        yield s
 
 
 async def start(stack: Stack, job_id: str, video: Path) -> WorkflowHandle:
