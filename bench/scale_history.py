@@ -43,7 +43,7 @@ class Seen:
         self.events.append(len(events))
         self.starts.append(_at(events[0]))
         self.closes.append(_at(events[-1]))
-        scheduled: set[int] = set()
+        started: set[int] = set()  # the GPU tasks' scheduled-event ids
         queued: dict[int, float] = {}
         for e in events:
             if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED and \
@@ -54,9 +54,9 @@ class Seen:
                 if since is not None:
                     self.waits.append(_at(e) - since)
                     self.gpu_starts.append(_at(e))
-                    scheduled.add(e.activity_task_started_event_attributes.scheduled_event_id)
+                    started.add(e.activity_task_started_event_attributes.scheduled_event_id)
             elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED and \
-                    e.activity_task_completed_event_attributes.scheduled_event_id in scheduled:
+                    e.activity_task_completed_event_attributes.scheduled_event_id in started:
                 self.gpu_ends.append(_at(e))
 
     def stats(self) -> dict[str, float]:
