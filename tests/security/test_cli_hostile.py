@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 from temporalio import activity, workflow
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
@@ -308,7 +309,7 @@ async def test_result_rides_out_a_server_restart(tmp_path: Path) -> None:
             sys.executable, "-m", "starter", "result", job_id, "--out", str(tmp_path / "out"),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env={**stack.env(), "DUB_METRICS": "none"})
-        await asyncio.sleep(2)
+        await connected(proc.pid, stack.settings.temporal_address)
         await stack.kill_server()
         assert proc.stderr is not None
         notice = (await asyncio.wait_for(proc.stderr.readline(), 40)).decode()
@@ -323,6 +324,21 @@ async def test_result_rides_out_a_server_restart(tmp_path: Path) -> None:
         assert (tmp_path / "out" / "up.es.mp4").read_bytes() == b"mp4"
     finally:
         await stack.close()
+
+
+async def connected(pid: int, address: str, patience: float = 60) -> None:
+    """Until process `pid` holds a connection to the server at `address`: killing the server
+    before the command has connected would test the refusal to start, not the restart."""
+    port = int(address.rsplit(":", 1)[1])
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        held = psutil.Process(pid).net_connections(kind="tcp")
+        if any(c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+               for c in held):
+            await asyncio.sleep(0.5)  # its first call is under way
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the command never connected to {address}")
 
 
 # --- finished jobs ----------------------------------------------------------------------
