@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 from dubbing.settings import Settings
 from dubclient import telemetry
 from dubclient.connect import connect
-from worker import scratch
+from worker import memory, scratch
 from worker.build import Role, build_worker, scratch_root
 from worker.health import Health, Probe
 
@@ -22,6 +22,8 @@ log = logging.getLogger("worker")
 
 async def serve(role: Role) -> None:
     settings = Settings()
+    if role is Role.GPU:
+        memory.pin_mmap_threshold(settings.malloc_mmap_threshold_mib)
     health = Health("connecting to Temporal")
     probe = Probe(health)
     if settings.health_port is not None:
