@@ -96,10 +96,10 @@ def _dub_track(stack: Stack, result: DubResult) -> Path:
 
 
 async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_path: Path) -> None:
-    # Two windows of six chunks, decoded three at a time (one checkpoint each call): after
-    # the first call, a window has three chunks left, longer than the lag of its heartbeats
-    # (0.8 of the heartbeat timeout)
-    video = speech_video(tmp_path / "lecture.mp4", 360)
+    # One window of seven chunks, decoded three at a time (one checkpoint each call): after
+    # the first call it has four chunks left, longer than the lag of its heartbeats (0.8 of
+    # the heartbeat timeout)
+    video = speech_video(tmp_path / "lecture.mp4", 210)
     client = await stack.client()
     store = open_store(stack.settings.store)
     job = DubJob(input_key="pending", input_name=video.name, window_seconds=180,
@@ -112,9 +112,9 @@ async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_pat
     result: DubResult = await asyncio.wait_for(handle.result(), 600)
 
     outputs = await _transcriptions(handle)
-    resumed = [(w, o) for w, o in outputs if o.resumed_at is not None]
-    assert len(resumed) == 1, outputs
-    window, retried = resumed[0]
+    assert len(outputs) == 1, outputs  # the killed attempt completed nothing
+    window, retried = outputs[0]
+    assert retried.resumed_at is not None
     chunks = window.chunk_bounds()
     assert checkpoint.chunks_done >= 3
     # The retry started at the first chunk the killed attempt had not finished, and decoded
@@ -123,10 +123,6 @@ async def test_gpu_worker_killed_mid_transcription_resumes(stack: Stack, tmp_pat
     rest = window.end - chunks[checkpoint.chunks_done][0]
     assert retried.decoded_seconds == pytest.approx(rest, abs=0.01)
     assert retried.decoded_seconds < window.end - window.start
-    # Every other window was decoded whole, in one attempt.
-    for other, out in outputs:
-        if out is not retried:
-            assert out.decoded_seconds == pytest.approx(other.end - other.start, abs=0.01)
     events = len((await handle.fetch_history()).events)
     print(f"resumed at {retried.resumed_at:.1f} s (chunk {checkpoint.chunks_done} of "
           f"{len(chunks)}); the retried attempt decoded {retried.decoded_seconds:.1f} s of its "
