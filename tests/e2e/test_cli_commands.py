@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def long_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return speech_video(tmp_path_factory.mktemp("cli") / "long talk.mp4", 150)
+    return speech_video(tmp_path_factory.mktemp("cli") / "long talk.mp4", 75)
 
 
 async def test_no_wait_json_then_watch_and_list(workers: Settings, tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return speech_video(tmp_path_factory.mktemp("media") / "long.mp4", 150)
+    return speech_video(tmp_path_factory.mktemp("media") / "long.mp4", 100)
 
 
 async def _start(env: WorkflowEnvironment, settings: Settings, video: Path,

@@ -77,7 +77,7 @@ async def test_redub_of_a_line_that_does_not_exist_is_a_usage_error(
 
 async def test_redub_while_running_is_applied_before_the_mix(env, workers: Settings,
                                                             tmp_path: Path) -> None:
-    video = speech_video(tmp_path / "running.mp4", 120)
+    video = speech_video(tmp_path / "running.mp4", 80)
     # The same input under another name is another job: the reference dub without the redub.
     reference_video = tmp_path / "reference.mp4"
     shutil.copyfile(video, reference_video)

@@ -61,7 +61,7 @@ async def test_sigterm_drains_the_gpu_worker_and_the_job_finishes_elsewhere(
         stack: Stack, tmp_path: Path) -> None:
     metrics_port = free_port()
     await stack.start_worker("gpu-1", "gpu")
-    video = speech_video(tmp_path / "talk.mp4", 150)
+    video = speech_video(tmp_path / "talk.mp4", 100)
     job = DubJob(input_key="pending", input_name=video.name, window_seconds=50,
                  max_parallel_windows=1, heartbeat_seconds=10)
     client = await stack.client()
