@@ -67,8 +67,8 @@ class Settings(BaseSettings):
         default=None, description="custom_url of the provider (a LibreTranslate server)")
     asr_threads: int = Field(default=0, ge=0, description="CTranslate2 CPU threads (0: all)")
     malloc_mmap_threshold_mib: int = Field(
-        default=8, ge=0, le=32, description="blocks above this many MiB are mapped on their "
-        "own and returned when freed (glibc; 0: glibc's sliding default)")
+        default=8, ge=0, le=32, description="GPU worker: blocks above this many MiB are mapped "
+        "on their own and returned when freed (glibc; 0: glibc's sliding default)")
     hf_hub_offline: bool = Field(
         default=False, validation_alias=AliasChoices("HF_HUB_OFFLINE", "DUB_HF_HUB_OFFLINE"),
         description="never try to download a speech model")
