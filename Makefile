@@ -33,7 +33,7 @@ demo: setup
 # of their time waiting (heartbeat timeouts, retries, restarts), which a third process fills;
 # each module stays in one process, so its fixtures are built once.
 test: setup
-	$(BIN)/pytest -q -n 3 --dist loadscope
+	$(BIN)/pytest -q -n 3 --dist loadscope --durations=15
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not slow" -n 2

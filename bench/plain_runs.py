@@ -37,11 +37,8 @@ def run_plain(video: Path, to: str) -> dict[str, Any]:
             "stages": inner["stages"], "peak_rss": peak.report()["plain"]}
 
 
-def plain_section(video: Path, to: str, runs: int) -> dict[str, Any]:
-    results = []
-    for number in range(runs):
-        print(f"plain run {number + 1}/{runs} on {video.name}", file=sys.stderr, flush=True)
-        results.append(run_plain(video, to))
+def plain_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plain script's runs, with medians of wall time and of each stage."""
     wall = statistics.median(r["wall_seconds"] for r in results)
     media = results[0]["media_seconds"]
     stages = {name: round(statistics.median(r["stages"][name] for r in results), 3)
@@ -52,18 +49,19 @@ def plain_section(video: Path, to: str, runs: int) -> dict[str, Any]:
             "peak_rss_mib": max(max(r["peak_rss"].values()) for r in results)}
 
 
-def naive_section(video: Path, to: str, runs: int) -> dict[str, Any]:
-    """`python -m bench.naive`: the script a user would write with the same engines."""
-    results = []
-    for number in range(runs):
-        print(f"naive run {number + 1}/{runs} on {video.name}", file=sys.stderr, flush=True)
-        with tempfile.TemporaryDirectory(prefix="bench-naive-") as tmp:
-            timings = Path(tmp) / "timings.json"
-            began = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "bench.naive", str(video), "--to", to,
-                            "--out", str(Path(tmp) / "out"), "--timings", str(timings)],
-                           cwd=ROOT, check=True, capture_output=True)
-            results.append({"wall_seconds": round(time.perf_counter() - began, 3),
-                            "stages": json.loads(timings.read_text())})
+def run_naive(video: Path, to: str) -> dict[str, Any]:
+    """One `python -m bench.naive` run (the script a user would write with the same
+    engines), timed as a user would: the process's whole wall."""
+    with tempfile.TemporaryDirectory(prefix="bench-naive-") as tmp:
+        timings = Path(tmp) / "timings.json"
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bench.naive", str(video), "--to", to,
+                        "--out", str(Path(tmp) / "out"), "--timings", str(timings)],
+                       cwd=ROOT, check=True, capture_output=True)
+        return {"wall_seconds": round(time.perf_counter() - began, 3),
+                "stages": json.loads(timings.read_text())}
+
+
+def naive_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {"runs": results, "median_wall_seconds": round(statistics.median(
         r["wall_seconds"] for r in results), 3)}

@@ -2,10 +2,11 @@
 
     python -m bench.run [--quick] [--runs N] [--out BENCHMARKS.json]
 
-Sections: the plain script N times (a subprocess each, peak RSS sampled); the embedded stack
-(dev server on SQLite, one CPU and one GPU worker process) running the same input N times on
-warm workers; a scaling run (jobs submitted at once, then one after another); and the workers'
-peak memory on a 5-minute against a 60-minute input. Inputs are cached under .state/bench/.
+Sections: N alternating rounds of the plain script (a subprocess, peak RSS sampled), the
+naive script and the embedded stack (dev server on SQLite, one CPU and one GPU worker
+process, warm) on the same input; a scaling run (jobs submitted at once, then one after
+another); and the workers' peak memory on a 5-minute against a 60-minute input. Inputs are
+cached under .state/bench/.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import inputs, machine, report
-from bench.plain_runs import naive_section, plain_section
+from bench.memory import PeakRss
+from bench.plain_runs import naive_summary, plain_summary, run_naive, run_plain
 from bench.service import Service
-from bench.service_runs import memory_section, say, scale_section, service_section
+from bench.service_runs import job_for, memory_section, say, scale_section, service_summary, warm_up
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,25 @@ def load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+async def alternating_rounds(service: Service, video: Path, to: str, runs: int
+                             ) -> dict[str, Any]:
+    """The plain script, the naive script and the service (warm workers) in turn, round by
+    round, so that the machine's drift over minutes falls on all three alike."""
+    await warm_up(service, to, heartbeat=29)
+    plain: list[dict[str, Any]] = []
+    naive: list[dict[str, Any]] = []
+    done = []
+    with PeakRss(service.pids()) as peak:
+        for number in range(runs):
+            say(f"round {number + 1}/{runs} on {video.name}: plain script, naive script, "
+                "service")
+            plain.append(await asyncio.to_thread(run_plain, video, to))
+            naive.append(await asyncio.to_thread(run_naive, video, to))
+            done.append(await service.dub(video, job_for(video, to, 30 + number)))
+    return {"plain": plain_summary(plain), "naive": naive_summary(naive),
+            "service": service_summary(service, done, peak.report())}
+
+
 async def service_sections(plan: Plan, videos: Inputs, loads: dict[str, float]
                            ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-stack-"))
@@ -74,8 +95,8 @@ async def service_sections(plan: Plan, videos: Inputs, loads: dict[str, float]
     try:
         say("starting the stack: dev server, one CPU and one GPU worker")
         await service.start(cpu_slots=4, gpu_slots=0)  # the product's defaults
-        found = {"service": await service_section(service, videos.main, plan.to, plan.runs)}
-        loads["service"] = load()
+        found = await alternating_rounds(service, videos.main, plan.to, plan.runs)
+        loads["rounds"] = load()
         found["scale"] = await scale_section(service, videos.scale, plan.to,
                                              plan.scale_gpu_slots)
         loads["scale"] = load()
@@ -96,10 +117,6 @@ def measure(plan: Plan) -> dict[str, Any]:
     loads = {"start": load()}
     found: dict[str, Any] = {"machine": machine.describe(), "plan": asdict(plan),
                              "load_after": loads}
-    found["plain"] = plain_section(videos.main, plan.to, plan.runs)
-    loads["plain"] = load()
-    found["naive"] = naive_section(videos.main, plan.to, plan.runs)
-    loads["naive"] = load()
     found.update(asyncio.run(service_sections(plan, videos, loads)))
     found["summary"] = report.summarize(found)
     found["bench_seconds"] = round(time.perf_counter() - began, 1)

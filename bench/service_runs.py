@@ -54,14 +54,9 @@ def recognition_share(run: ServiceRun) -> float:
     return round(busy / run.wall_seconds, 3) if run.wall_seconds else 0.0
 
 
-async def service_section(service: Service, video: Path, to: str, runs: int) -> dict[str, Any]:
-    """(b) The same input N times on warm workers, with the workers' peak memory."""
-    await warm_up(service, to, heartbeat=29)
-    done: list[ServiceRun] = []
-    with PeakRss(service.pids()) as peak:
-        for number in range(runs):
-            say(f"service run {number + 1}/{runs} on {video.name}")
-            done.append(await service.dub(video, job_for(video, to, 30 + number)))
+def service_summary(service: Service, done: list[ServiceRun], peak: dict[str, Any]
+                    ) -> dict[str, Any]:
+    """The service's timed runs of one input: medians, the history figures, peak memory."""
     wall = statistics.median(r.wall_seconds for r in done)
     return {"runs": [_run_record(r) for r in done], "median_wall_seconds": round(wall, 3),
             "recognition_share": statistics.median(recognition_share(r) for r in done),
@@ -74,7 +69,7 @@ async def service_section(service: Service, video: Path, to: str, runs: int) -> 
             "median_slot_wait_seconds": round(statistics.median(
                 sum(a.slot_wait for a in r.history.activities) for r in done), 3),
             "activities": per_activity([r.history for r in done]),
-            "peak_rss": peak.report(), "slots": dict(service.slots)}
+            "peak_rss": peak, "slots": dict(service.slots)}
 
 
 async def _batch(service: Service, videos: list[Path], to: str, heartbeat: float,

@@ -104,14 +104,18 @@ def test_breaker_opens_after_fail_max_batches_and_stops_calling(libre: LibreServ
 
 
 def test_after_the_cool_down_one_probe_closes_the_breaker(libre: LibreServer) -> None:
-    translator = libre_es(reset_seconds=0.5)
+    # Opened with a minute's cool-down, so the fallback's own translations (a subprocess,
+    # slow on a loaded machine) cannot outlast it; then a translator made with a short one
+    # shortens the shared breaker's, and the next batch probes the provider.
+    translator = libre_es(reset_seconds=60.0)
     libre.fail()
     for _ in range(3):
         translator.translate(["Hello"])
     libre.recover()
     assert translator.translate(["Hello"]) == ["Hola"]  # still cooling down
     assert libre.requests == 3
-    time.sleep(0.6)
+    translator = libre_es(reset_seconds=0.05)
+    time.sleep(0.1)
     assert translator.translate(["Hello"]) == ["[es] Hello"]
     assert (translator.used, translator.fallback_reason) == ("libre", None)
     assert libre.requests == 4
