@@ -4,7 +4,6 @@ whenever the reader stops."""
 from __future__ import annotations
 
 import sys
-import time
 
 import psutil
 import pytest
@@ -34,8 +33,8 @@ def test_a_reader_that_stops_early_leaves_no_tool_running() -> None:
     children = set(psutil.Process().children(recursive=True)) - before
     assert children
     stream.close()
-    time.sleep(0.2)
-    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not [c for c in alive if c.status() != psutil.STATUS_ZOMBIE]
 
 
 def test_a_slow_tool_is_heartbeaten_while_it_is_silent() -> None:
