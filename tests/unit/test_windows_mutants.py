@@ -1,11 +1,14 @@
-"""Where a recording is cut, exactly: a window is made only when what is left is over one and a
-half windows; a silence counts when its middle is within a quarter window of the ideal cut; chunks
-are 30 s by default; times are kept to the millisecond."""
+"""Where a recording is cut, exactly: a cut is made only when what is left is over one and a
+half windows, and windows then share the length equally; a silence counts when its middle is
+within a quarter window of the ideal cut; chunks are 30 s by default; times are kept to the
+millisecond."""
 
 from __future__ import annotations
 
+import pytest
+
 from dubbing.stages import Window
-from dubbing.windows import cut_points, plan_windows
+from dubbing.windows import cut_points, piece_count, plan_windows
 
 
 def test_one_and_a_half_windows_are_still_one_window() -> None:
@@ -14,11 +17,17 @@ def test_one_and_a_half_windows_are_still_one_window() -> None:
         chunks=(0.0, 30.0, 60.0, 90.0, 120.0, 150.0, 180.0, 210.0, 240.0, 270.0))]
 
 
-def test_a_little_more_makes_two() -> None:
-    assert plan_windows(270.001, [], target_seconds=180.0) == [
-        Window(index=0, start=0.0, end=180.0,
-               chunks=(0.0, 30.0, 60.0, 90.0, 120.0, 150.0, 180.0)),
-        Window(index=1, start=180.0, end=270.001, chunks=(180.0, 210.0, 240.0, 270.001))]
+def test_a_little_more_makes_two_equal_halves() -> None:
+    first, second = plan_windows(270.001, [], target_seconds=180.0)
+    assert (first.start, second.end) == (0.0, 270.001)
+    assert first.end == second.start == pytest.approx(135.0, abs=1e-3)
+    assert first.chunks == (0.0, 30.0, 60.0, 90.0, first.end)
+    assert second.chunks == (first.end, 165.0, 195.0, 225.0, 255.0, 270.001)
+
+
+def test_pieces_are_counted_as_cut_points_cuts() -> None:
+    for length in (44.0, 270.0, 270.001, 300.0, 450.0, 450.001, 3600.25):
+        assert piece_count(length, 180.0) == len(cut_points(0.0, length, [], 180.0)) + 1
 
 
 def test_a_silence_a_quarter_window_from_the_ideal_cut_still_takes_it() -> None:
