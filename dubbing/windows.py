@@ -13,7 +13,8 @@ CHUNK_SECONDS = 30.0
 def _snap(ideal: float, silences: list[tuple[float, float]], reach: float) -> float:
     """The middle of the silence closest to `ideal` within `reach` of it, else `ideal`."""
     near = [(s + e) / 2 for s, e in silences if abs((s + e) / 2 - ideal) <= reach]
-    return round(min(near, key=lambda m: abs(m - ideal)) if near else ideal, 3)
+    cut: float = min(near, key=lambda m: abs(m - ideal)) if near else ideal
+    return round(cut, 3)
 
 
 def cut_points(start: float, end: float, silences: list[tuple[float, float]],
