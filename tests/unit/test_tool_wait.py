@@ -34,6 +34,6 @@ def test_a_tool_over_its_timeout_is_stopped(waiting: str) -> None:
 
 def test_a_long_tool_is_heartbeaten_while_it_runs(waiting: str) -> None:
     beats: list[str] = []
-    run_tool([sys.executable, "-c", "import time; time.sleep(1.4)"], what="long",
+    run_tool([sys.executable, "-c", "import time; time.sleep(1.2)"], what="long",
              beat=beats.append)
     assert beats and set(beats) == {"long"}
