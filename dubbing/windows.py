@@ -3,8 +3,6 @@ checkpoint each), every cut inside a silence so that no word is split."""
 
 from __future__ import annotations
 
-import math
-
 from dubbing.stages import Window
 
 CHUNK_SECONDS = 30.0
@@ -30,18 +28,14 @@ def cut_points(start: float, end: float, silences: list[tuple[float, float]],
     return cuts
 
 
-def piece_count(length: float, target: float) -> int:
-    """How many pieces `cut_points` makes of `length`."""
-    return 1 + max(0, math.ceil((length - 1.5 * target) / target - 1e-9))
-
-
 def balanced_cut_points(start: float, end: float, silences: list[tuple[float, float]],
                         target: float) -> list[float]:
-    """As many cuts as `cut_points` makes, but into pieces of about equal length: windows
+    """As many cuts as `cut_points` makes without silences, but into pieces of about equal
+    length: windows
     recognised side by side then end together, and no short last one waits on a long one."""
     cuts: list[float] = []
     position = start
-    for left in range(piece_count(end - start, target), 1, -1):
+    for left in range(len(cut_points(start, end, [], target)) + 1, 1, -1):
         step = (end - position) / left
         reach = min(step / 4, 1.5 * target - step)  # no piece over one and a half targets
         position = _snap(position + step, silences, reach)

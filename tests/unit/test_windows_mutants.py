@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from dubbing.stages import Window
-from dubbing.windows import cut_points, piece_count, plan_windows
+from dubbing.windows import cut_points, plan_windows
 
 
 def test_one_and_a_half_windows_are_still_one_window() -> None:
@@ -24,10 +24,6 @@ def test_a_little_more_makes_two_equal_halves() -> None:
     assert first.chunks == (0.0, 30.0, 60.0, 90.0, first.end)
     assert second.chunks == (first.end, 165.0, 195.0, 225.0, 255.0, 270.001)
 
-
-def test_pieces_are_counted_as_cut_points_cuts() -> None:
-    for length in (44.0, 270.0, 270.001, 300.0, 450.0, 450.001, 3600.25):
-        assert piece_count(length, 180.0) == len(cut_points(0.0, length, [], 180.0)) + 1
 
 
 def test_a_silence_a_quarter_window_from_the_ideal_cut_still_takes_it() -> None:
