@@ -31,8 +31,8 @@ def cut_points(start: float, end: float, silences: list[tuple[float, float]],
 def balanced_cut_points(start: float, end: float, silences: list[tuple[float, float]],
                         target: float) -> list[float]:
     """As many cuts as `cut_points` makes without silences, but into pieces of about equal
-    length: windows
-    recognised side by side then end together, and no short last one waits on a long one."""
+    length: windows recognised side by side then end together, and no short last one waits on
+    a long one."""
     cuts: list[float] = []
     position = start
     for left in range(len(cut_points(start, end, [], target)) + 1, 1, -1):
