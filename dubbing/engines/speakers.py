@@ -22,7 +22,10 @@ FRAME_SECONDS = 0.01  # the mel hop
 PARTIAL_FRAMES = 160  # one partial window: 1.6 s
 PARTIAL_RATE = 1.3  # partial windows per second of speech, as in embed_utterance
 MIN_COVERAGE = 0.75  # a last partial shorter than this share of a window is dropped
-MIN_RELIABLE_SECONDS = 0.8  # a shorter span's embedding is flagged unreliable
+# A shorter span's embedding is flagged unreliable (it joins the nearest speaker instead of
+# voting on the count): at 0.8 s, 1-1.5 s asides of real one-speaker speeches split off as a
+# second speaker (bench/heldout_speakers.py: 3 of 12); at 1.2 s none do.
+MIN_RELIABLE_SECONDS = 1.2
 SILENT = 1e-4  # a span quieter than this RMS (-80 dBFS) is silence, flagged unreliable
 TARGET_DBFS = -30.0  # quieter spans are raised to this level, as preprocess_wav does
 BATCH = 64

@@ -24,12 +24,18 @@ REAL_MULTI = ["ls_duo_a", "ls_duo_b", "ls_duo_c", "ls_duo_d", "ls_trio_a", "ls_t
               "ls_four", "ls_five"]
 REAL_SINGLE = ["ls_367", "ls_533", "ls_1688", "ls_1998", "ls_2033", "ls_2414", "ls_2609",
                "ls_3005", "ls_3080", "ls_3331"]
+# Held out (bench/heldout_speakers.py): LibriSpeech train-clean readers no threshold was chosen
+# on, in conversations of 2-6 (h00-h09 of either sex, h10-h17 of one sex).
+HELDOUT = ["h00_mix2", "h02_mix3", "h03_mix3", "h04_mix3", "h05_mix4", "h06_mix4", "h08_mix5",
+           "h10_F2", "h11_M2", "h12_F3", "h13_M4", "h16_F3", "h17_M4"]
 MULTI = ["dialogue", "pair", "espeak2", "flite", "flite3", "five", "trio", "long", "duo",
-         *REAL_MULTI]
+         *REAL_MULTI, *HELDOUT]
 SINGLE = ["monologue", "reader", "mono_slt", "mono_m3", "mono_f2", *REAL_SINGLE]
-# Known misses: espeak's f2 and f4 variants sound alike to the encoder (found as one), and the
-# two women of the real telephone call are not told apart (pair accuracy about 0.54).
-MISSED = ["espeak", "call"]
+# Known misses: espeak's f2 and f4 variants sound alike to the encoder (found as one); the
+# two women of the real telephone call are not told apart (pair accuracy about 0.5); a reader
+# with one reliable line joins the nearest other (h07, h09); two readers of one sex with three
+# reliable lines between them are found as one (h14, h15).
+MISSED = ["espeak", "call", "h07_mix5", "h09_mix6", "h14_F2", "h15_M2"]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,9 @@ def test_auto_finds_every_speaker_and_puts_each_line_with_its_own(
 def test_known_misses(scenes: dict[str, dict[str, np.ndarray]], name: str) -> None:
     scene = scenes[name]
     found = diarize.cluster(scene["vectors"], "auto", scene["reliable"])
-    assert diarize.pair_accuracy(found, list(scene["truth"])) >= 0.95
+    truth = list(scene["truth"])
+    assert len(set(found)) == len(set(truth))
+    assert diarize.pair_accuracy(found, truth) >= 0.95
 
 
 @pytest.mark.parametrize("name", SINGLE)
@@ -100,7 +108,7 @@ def test_unreliable_lines_join_the_speaker_they_sound_like(
     everyone = diarize.cluster(scene["vectors"])
     flagged = np.arange(len(everyone)) % 3 == 1
     assert diarize.cluster(scene["vectors"], "auto", ~flagged) == everyone
-    assert (~scenes["call"]["reliable"]).sum() == 3, "the call's lines under 0.8 s"
+    assert (~scenes["call"]["reliable"]).sum() == 5, "the call's lines under 1.2 s"
 
 
 def test_edge_cases() -> None:
