@@ -2,8 +2,10 @@
 
 One process, no Temporal: probe, extract, plan windows, then for each window transcribe and,
 per target language, translate, synthesize and fit; finally render each language. Same engines
-and defaults as `DubJob` (tiny.en, Apertium, the `auto` voice, max stretch 1.3, 180 s windows),
-a `LocalStore` in a temporary directory, and `no_beat` for progress.
+and defaults as `DubJob` (tiny.en, Apertium, the `auto` voice, max stretch 1.3, 180 s windows,
+`--speakers auto`: each window's voices embedded after its transcription, clustered once all
+are, before any line is voiced), a `LocalStore` in a temporary directory, and `no_beat` for
+progress.
 
     python -m bench.plain INPUT --to es --out DIR [--timings FILE]
 """
@@ -11,22 +13,20 @@ a `LocalStore` in a temporary directory, and `no_beat` for progress.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
+from bench.plain_parts import PlainResult, Run, job_id_for, make_job
 from dubbing import keys
 from dubbing.contract import DubJob, OutputSet, TranscriptionSettings
 from dubbing.engines import asr, tts
 from dubbing.stages import (
+    ClusterSpeakersInput,
+    EmbedSpeakersInput,
     ExtractInput,
     FitInput,
     MediaInfo,
@@ -39,66 +39,10 @@ from dubbing.stages import (
     TranslateInput,
     Window,
 )
-from dubbing.steps import fit, ingest, no_beat, synthesize, translate
+from dubbing.steps import diarize, fit, ingest, no_beat, speakers, synthesize, translate
 from dubbing.steps import render as render_step
 from dubbing.steps import transcribe as transcribe_step
-from dubbing.storage import LocalStore, Store
-
-T = TypeVar("T")
-
-
-@dataclass
-class Timings:
-    """Wall seconds per stage, summed over windows and languages."""
-
-    stages: dict[str, float] = field(default_factory=dict)
-
-    def timed(self, stage: str, step: Callable[[], T]) -> T:
-        began = time.perf_counter()
-        try:
-            return step()
-        finally:
-            spent = time.perf_counter() - began
-            self.stages[stage] = round(self.stages.get(stage, 0.0) + spent, 3)
-
-
-@dataclass
-class PlainResult:
-    media_seconds: float
-    segments: int
-    windows: int
-    outputs: list[Path]
-    wall_seconds: float
-    stages: dict[str, float]
-
-
-@dataclass
-class Run:
-    """One dub in progress: where things are stored and how long each stage took."""
-
-    store: Store
-    work: Path
-    job: DubJob
-    job_id: str
-    timings: Timings = field(default_factory=Timings)
-
-    @contextmanager
-    def scratch(self) -> Iterator[Path]:
-        """A fresh scratch directory per step, as every activity gets."""
-        with tempfile.TemporaryDirectory(dir=self.work) as tmp:
-            yield Path(tmp)
-
-
-def make_job(input_name: str, to: str, source: str = "en", **options: object) -> DubJob:
-    """The job the service's `translate` command would build, with the same defaults."""
-    targets = tuple(t.strip() for t in to.split(",") if t.strip())
-    return DubJob.model_validate({"input_key": "pending", "input_name": input_name,
-                                  "source_lang": source, "target_langs": targets, **options})
-
-
-def job_id_for(source: Path) -> str:
-    digest = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:12]
-    return f"plain-{digest}"
+from dubbing.storage import LocalStore
 
 
 def prepare(run: Run, source: Path) -> tuple[str, MediaInfo, str, list[Window]]:
@@ -129,8 +73,23 @@ def transcribe(run: Run, audio_key: str, window: Window) -> TranscribeOutput:
             "transcribe", lambda: transcribe_step.transcribe_window(run.store, tmp, inp, no_beat))
 
 
+def embed(run: Run, audio_key: str, window: Window, transcript: TranscribeOutput) -> str:
+    inp = EmbedSpeakersInput(job_id=run.job_id, audio_key=audio_key, window=window,
+                             segments_key=transcript.segments_key)
+    with run.scratch() as tmp:
+        return run.timings.timed(
+            "embed speakers", lambda: speakers.embed_window(run.store, tmp, inp, no_beat))
+
+
+def cluster(run: Run, embeddings_keys: list[str]) -> str:
+    inp = ClusterSpeakersInput(job_id=run.job_id, embeddings_keys=embeddings_keys,
+                               speakers=run.job.speakers)
+    return run.timings.timed(
+        "cluster speakers", lambda: diarize.cluster_job(run.store, inp)).speakers_key
+
+
 def voice_window(run: Run, audio_key: str, window: Window, transcript: TranscribeOutput,
-                 lang: str) -> str:
+                 lang: str, speakers_key: str | None) -> str:
     """Translate, synthesize and fit one window into one language; return its fit key."""
     job = run.job
     translated = TranslateInput(
@@ -142,7 +101,7 @@ def voice_window(run: Run, audio_key: str, window: Window, transcript: Transcrib
         job_id=run.job_id, window_index=window.index, texts_key=texts, target_lang=lang,
         voice=job.voice, strict=job.strict, segments_key=transcript.segments_key,
         audio_key=audio_key, window_seconds=window.end - window.start,
-        max_stretch=job.max_stretch, min_speed=job.min_speed)
+        max_stretch=job.max_stretch, min_speed=job.min_speed, speakers_key=speakers_key)
     with run.scratch() as tmp:
         clips = run.timings.timed(
             "synthesize", lambda: synthesize.synthesize_window(
@@ -189,18 +148,22 @@ def dub(source: Path, out_dir: Path, job: DubJob) -> PlainResult:
         ref, info, audio_key, windows = prepare(run, source)
         run.timings.timed("load model", lambda: asr.load_model(job.transcription.model))
         fit_keys: dict[str, list[str]] = {lang: [] for lang in job.target_langs}
-        segments = 0
-        for window in windows:
-            transcript = transcribe(run, audio_key, window)
-            segments += transcript.count
+        transcripts = [transcribe(run, audio_key, window) for window in windows]
+        pairs = list(zip(windows, transcripts, strict=True))
+        speakers_key = None
+        if job.speakers != "1":
+            speakers_key = cluster(run, [embed(run, audio_key, w, t) for w, t in pairs])
+        for window, transcript in pairs:
             for lang in job.target_langs:
-                fit_keys[lang].append(voice_window(run, audio_key, window, transcript, lang))
+                fit_keys[lang].append(
+                    voice_window(run, audio_key, window, transcript, lang, speakers_key))
         outputs: list[Path] = []
         for lang in job.target_langs:
             output = render(run, ref, info, lang, fit_keys[lang], windows)
             outputs += [p for p in download(run, output, out_dir) if p not in outputs]
-    return PlainResult(media_seconds=info.duration, segments=segments, windows=len(windows),
-                       outputs=outputs, wall_seconds=round(time.perf_counter() - began, 3),
+    return PlainResult(media_seconds=info.duration, segments=sum(t.count for t in transcripts),
+                       windows=len(windows), outputs=outputs,
+                       wall_seconds=round(time.perf_counter() - began, 3),
                        stages=run.timings.stages)
 
 
@@ -215,6 +178,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--voice", default="auto")
     parser.add_argument("--asr-model", default="tiny.en")
     parser.add_argument("--max-stretch", type=float, default=1.3)
+    parser.add_argument("--speakers", default="auto", help="1, auto or a count, as the service's")
     parser.add_argument("--timings", type=Path, help="write the result and stage times as JSON")
     return parser.parse_args(argv)
 
@@ -223,7 +187,7 @@ def main(argv: list[str] | None = None) -> PlainResult:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = parse_args(argv)
     job = make_job(args.input.name, args.to, args.source, translator=args.translator,
-                   voice=args.voice, max_stretch=args.max_stretch,
+                   voice=args.voice, max_stretch=args.max_stretch, speakers=args.speakers,
                    transcription=TranscriptionSettings(model=args.asr_model))
     result = dub(args.input, args.out, job)
     for path in result.outputs:

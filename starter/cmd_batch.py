@@ -81,7 +81,7 @@ def run_batch(
     translator: Annotated[str, typer.Option(help="apertium or a deep-translator provider")
                           ] = "apertium",
     voice: Annotated[str, typer.Option(help="auto, espeak, piper or xtts")] = "auto",
-    speakers: Speakers = "1",
+    speakers: Speakers = "auto",
     no_wait: Annotated[bool, typer.Option("--no-wait", help="print the batch id and exit")
                        ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,

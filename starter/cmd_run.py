@@ -73,7 +73,7 @@ def translate(
         "the first track with speech")] = None,
     priority: Annotated[Literal["high", "normal", "low"], typer.Option(
         help="served first when workers are busy (high) or last (low)")] = "normal",
-    speakers: Speakers = "1",
+    speakers: Speakers = "auto",
     webhook: Annotated[str | None, typer.Option(
         help="URL called with the outcome when the job ends (signed, see the README)")] = None,
     webhook_unsigned: Annotated[bool, typer.Option(

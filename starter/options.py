@@ -16,8 +16,8 @@ from dubbing.settings import Settings
 from starter.app import EXIT_USAGE, Exit
 
 Speakers = Annotated[str, typer.Option(
-    "--speakers", help="who speaks: 1 (one voice for every line), auto (find the speakers) "
-    "or a count 2-10; each speaker is dubbed with a voice of its own")]
+    "--speakers", help="who speaks: auto (find the speakers), 1 (one voice for every line, no "
+    "diarization) or a count 2-10; each speaker is dubbed with a voice of its own")]
 
 
 def check_input(path: Path) -> None:

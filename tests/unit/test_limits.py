@@ -107,7 +107,8 @@ def test_a_reference_is_capped_and_part_of_the_job_id(tmp_path: Path) -> None:
 def test_one_speaker_keeps_the_job_id_from_before_diarization() -> None:
     import hashlib
 
-    job = DubJob(input_key="pending", input_name=SAMPLE.name)
+    job = DubJob(input_key="pending", input_name=SAMPLE.name, speakers="1")
+    assert DubJob(input_key="pending", input_name=SAMPLE.name).speakers == "auto"  # the default
     before = job.model_dump_json(exclude={"input_key", "input_name", "source_key",
                                           "audio_track", "speakers"})
     digest = hashlib.sha256(f"abc\n{before}".encode()).hexdigest()[:16]

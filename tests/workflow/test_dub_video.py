@@ -68,7 +68,7 @@ async def test_completes_with_every_stage_on_its_queue_in_order_per_language(
         ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
     langs = ("es", "ca")
     handle = await h.start(ts_env.client, wf_id, target_langs=langs, voice="espeak",
-                           max_stretch=1.2, overflow="shift")
+                           max_stretch=1.2, overflow="shift", speakers="1")  # one voice
     result = await handle.result()
 
     assert result.job_id == wf_id
@@ -154,8 +154,9 @@ async def test_completes_with_every_stage_on_its_queue_in_order_per_language(
 
 async def test_windows_wait_for_a_free_slot(ts_env: WorkflowEnvironment, stand_ins: StandIns,
                                             wf_id: str) -> None:
-    """max_parallel_windows=1: the second window is transcribed after the first one is fitted."""
-    handle = await h.start(ts_env.client, wf_id, max_parallel_windows=1)
+    """max_parallel_windows=1, one speaker: the second window is transcribed after the first
+    one is fitted (with diarization a window gives its slot back until the labels are known)."""
+    handle = await h.start(ts_env.client, wf_id, max_parallel_windows=1, speakers="1")
     await handle.result()
     first_fit = stand_ins.of(wf_id, "fit_segments")[0]
     second = stand_ins.of(wf_id, "transcribe_window")[1]

@@ -33,7 +33,7 @@ def before(a: Call, b: Call) -> bool:
 async def test_every_window_is_embedded_then_clustered_once_before_any_synthesis(
         ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
     stand_ins.on(wf_id, "plan_windows", plan_three)
-    handle = await h.start(ts_env.client, wf_id, speakers="auto", target_langs=("es", "ca"))
+    handle = await h.start(ts_env.client, wf_id, target_langs=("es", "ca"))  # auto: the default
     result = await handle.result()
     assert result.segments == 9
 
@@ -76,7 +76,7 @@ async def test_one_slot_and_three_windows_do_not_deadlock(
 
 async def test_one_speaker_runs_neither_activity(
         ts_env: WorkflowEnvironment, stand_ins: StandIns, wf_id: str) -> None:
-    handle = await h.start(ts_env.client, wf_id)
+    handle = await h.start(ts_env.client, wf_id, speakers="1")
     await handle.result()
     names = stand_ins.names(wf_id)
     assert "embed_speakers" not in names and "cluster_speakers" not in names

@@ -73,7 +73,7 @@ async def test_pause_starts_no_new_activity_until_resume(
     result = await handle.result()
     assert result.segments == 6
     names = stand_ins.names(wf_id)
-    assert names[calls] == "translate_segments"  # the first activity after the resume
+    assert names[calls] == "embed_speakers"  # the first activity after the resume
     assert names[-1] == "cleanup_job"
     await h.replay(handle)
 
