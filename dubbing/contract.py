@@ -129,8 +129,9 @@ class DubJob(Frozen):
         "measured on a few short stretches of each (an input with one audio track is "
         "never measured)")
     speakers: str = Field(
-        default="auto", description="who speaks: 'auto' finds the number of speakers, '1' voices every "
-        "line alike (no diarization), '2'..'10' forces it; each speaker gets a voice")
+        default="auto", description="who speaks: 'auto' finds the number of speakers, '1' "
+        "voices every line alike (no diarization), '2'..'10' forces it; each speaker gets a "
+        "voice")
 
     @field_validator("translator")
     @classmethod
