@@ -11,8 +11,10 @@ this 2-core machine, tiny.en / Apertium / espeak-ng):
     fit 2.9 s -> 0.0097                 synthesis 0.5 s -> 0.0017       translation 0.4 s -> 0.0013
 
 "The rest under 0.5 s" is split here, by assumption: extraction 0.3 s, and probe, plan and
-cleanup 0.05 s each (0.45 s in all). Transcription and synthesis run on the GPU queue, the rest
-on the CPU queue. Lines: 49 segments in 300 s, one every 6.1 s.
+cleanup 0.05 s each (0.45 s in all). The speakers (`--speakers auto`, the default): embedding
+0.21 s per audio minute (1.05 s), clustering 0.02 s (BENCHMARKS.md "Several speakers").
+Transcription, embedding and synthesis run on the GPU queue, the rest on the CPU queue. Lines:
+49 segments in 300 s, one every 6.1 s.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from temporalio import activity
 
 from dubbing import keys
 from dubbing.contract import OUTPUT_KINDS, FitSummary, OutputSet
-from dubbing.stages import MediaInfo, TranscribeOutput, Window
+from dubbing.stages import MediaInfo, SpeakersOutput, TranscribeOutput, Window
 from workflows import registry as r
 
 MEASURED_SECONDS = 300.0
@@ -34,9 +36,10 @@ STAGE_SECONDS = {  # seconds for MEASURED_SECONDS of media, from BENCHMARKS.md
     "probe_media": 0.05, "extract_audio": 0.3, "plan_windows": 0.05,
     "transcribe_window": 13.2, "translate_segments": 0.4, "synthesize_segments": 0.5,
     "fit_segments": 2.9, "measure_window": 2.4, "render_outputs": 6.2, "cleanup_job": 0.05,
+    "embed_speakers": 1.05, "cluster_speakers": 0.02,
 }
 RTF = {name: seconds / MEASURED_SECONDS for name, seconds in STAGE_SECONDS.items()}
-GPU_STAGES = ("transcribe_window",)  # espeak-ng synthesis runs on the CPU worker
+GPU_STAGES = ("transcribe_window", "embed_speakers")  # espeak-ng is voiced on the CPU worker
 SECONDS_PER_LINE = MEASURED_SECONDS / 49
 
 
@@ -125,6 +128,8 @@ def cpu_activities(t: Timing) -> list[Callable[..., Any]]:
                                            run=i.run_id)),
         _standin(r.render_outputs, t, lambda i: i.media.duration, _render),
         _standin(r.cleanup_job, t, lambda _: t.media, lambda _: 0),
+        _standin(r.cluster_speakers, t, lambda _: t.media, lambda i: SpeakersOutput(
+            speakers_key=keys.speakers_key(i.job_id, run=i.run_id), count=1)),
     ]
 
 
@@ -133,6 +138,8 @@ def gpu_activities(t: Timing) -> list[Callable[..., Any]]:
         _standin(r.transcribe_window, t, _length, lambda i: TranscribeOutput(
             segments_key=keys.segments_key(i.job_id, i.window.index, run=i.run_id),
             count=lines_in(_length(i)), decoded_seconds=_length(i))),
+        _standin(r.embed_speakers, t, _length,
+                 lambda i: keys.embeddings_key(i.job_id, i.window.index, run=i.run_id)),
         _synthesis(t),  # for voices that need a model; the jobs here are voiced on the CPU
     ]
 

@@ -78,6 +78,7 @@ async function submit(e) {
   const fields = {
     to: to.join(","), from: $("from").value.trim() || "en", voice: $("voice").value,
     overflow: $("overflow").value, subtitles: $("subtitles").value,
+    speakers: $("speakers").value,
   };
   const bar = $("upload-progress");
   bar.hidden = false;

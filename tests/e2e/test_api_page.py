@@ -113,6 +113,7 @@ async def test_a_person_dubs_the_sample_and_redubs_a_line_in_the_page(
         await page.set_input_files("#file", str(SAMPLE))
         await expect(page.locator("#file-name")).to_contain_text(SAMPLE.name)
         await expect(page.locator('input[name="lang"][value="es"]')).to_be_checked()
+        await expect(page.locator("#speakers")).to_have_value("auto")  # who speaks: found
         await page.screenshot(path=shots / "api-page-form.png", full_page=True)
         await page.click("#submit")
         await expect(page.locator("#upload-percent")).to_have_text("Uploaded", timeout=60_000)

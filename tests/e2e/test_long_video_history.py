@@ -27,6 +27,8 @@ from dubbing.contract import (
 )
 from dubbing.stages import (
     CleanupInput,
+    ClusterSpeakersInput,
+    EmbedSpeakersInput,
     ExtractInput,
     FitInput,
     MeasureInput,
@@ -34,6 +36,7 @@ from dubbing.stages import (
     PlanInput,
     ProbeInput,
     RenderInput,
+    SpeakersOutput,
     SynthesizeInput,
     TranscribeInput,
     TranscribeOutput,
@@ -69,6 +72,16 @@ async def plan(inp: PlanInput) -> list[Window]:
 async def transcribe(inp: TranscribeInput) -> TranscribeOutput:
     return TranscribeOutput(segments_key=f"jobs/{inp.job_id}/work/w{inp.window.index:04d}/s",
                             count=45, decoded_seconds=inp.window.end - inp.window.start)
+
+
+@activity.defn(name="embed_speakers")
+async def embed(inp: EmbedSpeakersInput) -> str:
+    return inp.segments_key + ".speakers.npz"
+
+
+@activity.defn(name="cluster_speakers")
+async def cluster(inp: ClusterSpeakersInput) -> SpeakersOutput:
+    return SpeakersOutput(speakers_key=f"jobs/{inp.job_id}/work/speakers.json", count=3)
 
 
 @activity.defn(name="translate_segments")
@@ -108,9 +121,9 @@ async def standin_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_log_level="error", search_attributes=search_attribute_keys())
     cpu = Worker(env.client, task_queue=CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
                  activities=[probe_media, extract_audio, plan, translate, synthesize, fit, measure,
-                             render, cleanup],
+                             render, cleanup, cluster],
                  max_concurrent_activities=8)
-    gpu = Worker(env.client, task_queue=GPU_TASK_QUEUE, activities=[transcribe, synthesize])
+    gpu = Worker(env.client, task_queue=GPU_TASK_QUEUE, activities=[transcribe, embed, synthesize])
     async with cpu, gpu:
         yield env
     await env.shutdown()
@@ -135,7 +148,7 @@ def payload_sizes(history_json: str) -> list[int]:
 
 async def test_three_hour_video_history_stays_small(standin_env: WorkflowEnvironment) -> None:
     job = DubJob(input_key="jobs/dub-3h/input", input_name="three-hours.mp4",
-                 max_parallel_windows=4)
+                 max_parallel_windows=4)  # speakers auto: every window embedded, one clustering
     handle = await standin_env.client.start_workflow(
         WORKFLOW_NAME, job, id="dub-3h", task_queue=CPU_TASK_QUEUE,
         result_type=DubResult)

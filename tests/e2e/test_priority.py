@@ -55,10 +55,10 @@ async def saturated() -> AsyncIterator[WorkflowEnvironment]:
     cpu = Worker(env.client, task_queue=CPU_TASK_QUEUE, workflows=[DubVideoWorkflow],
                  activities=[probe_media, standin.extract_audio, standin.plan, standin.translate,
                              standin.synthesize, standin.fit, standin.measure, standin.render,
-                             standin.cleanup],
+                             standin.cleanup, standin.cluster],
                  max_concurrent_activities=8)
     gpu = Worker(env.client, task_queue=GPU_TASK_QUEUE, max_concurrent_activities=1,
-                 activities=[transcribe, standin.synthesize])
+                 activities=[transcribe, standin.embed, standin.synthesize])
     async with cpu, gpu:
         yield env
     await env.shutdown()
