@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from temporalio.worker import Worker
 
+from dubbing.errors import ConfigurationError
 from dubbing.settings import Settings
 from dubclient import telemetry
 from dubclient.connect import connect
@@ -97,9 +98,11 @@ async def become_ready(role: Role, settings: Settings, worker: Worker, health: H
 
 
 async def warm_up_models(settings: Settings) -> None:
-    """Load what every transcription uses (the bundled Whisper model, Silero VAD), in a thread,
-    so the first job does not pay for it; activities share the loaded models."""
-    from dubbing.engines import asr
+    """Load what every job uses (the bundled Whisper model, Silero VAD, and the speaker
+    encoder of the default `--speakers auto`), in a thread, so the first job does not pay for
+    it; activities share the loaded models. A host without resemblyzer still serves
+    `--speakers 1` jobs: that is logged, not a failed warm-up."""
+    from dubbing.engines import asr, speakers
 
     def load() -> None:
         asr.load_model(asr.BUNDLED_MODEL, settings)
@@ -109,6 +112,12 @@ async def warm_up_models(settings: Settings) -> None:
 
     await asyncio.to_thread(load)
     log.info("speech model %s loaded", asr.BUNDLED_MODEL)
+    try:
+        await asyncio.to_thread(speakers.load_encoder)
+    except ConfigurationError as exc:
+        log.warning("speaker encoder not loaded (jobs with --speakers 1 still run): %s", exc)
+    else:
+        log.info("speaker encoder loaded")
 
 
 async def unload_idle_models(max_idle: float) -> None:

@@ -198,3 +198,20 @@ def test_batched_embedding_agrees_with_embed_utterance(built: dict[str, Path]) -
     emb = speakers.embed_spans(audio, [(0.5, 1.0), (0.5, 2.5), (3.0, 4.0)])
     assert list(emb.reliable) == [False, True, False], "too short; long enough; silent"
     assert np.isfinite(emb.vectors).all()
+
+
+@pytest.mark.slow
+def test_mel_frames_are_resemblyzers_own(built: dict[str, Path]) -> None:
+    """The encoder is fed the frames it was trained on: those of resemblyzer's own
+    `wav_to_mel_spectrogram` (librosa), on real speech and on lengths that are no whole
+    number of hops."""
+    from resemblyzer.audio import wav_to_mel_spectrogram
+
+    from bench import speakers_media as media
+    from dubbing.engines import speakers
+
+    samples, _ = media.load(built["dialogue"])
+    for piece in (samples, samples[:12_345], samples[:399]):
+        ours, theirs = speakers.mel_frames(piece), wav_to_mel_spectrogram(piece)
+        assert ours.shape == theirs.shape and ours.dtype == np.float32
+        assert np.allclose(ours, theirs, rtol=1e-4, atol=1e-7)
