@@ -8,6 +8,7 @@ imported inside the functions, so a process that never embeds never loads them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,12 +85,19 @@ def mel_frames(audio: np.ndarray) -> np.ndarray:
     and filter bank: librosa's first call costs a worker about 200 MiB and 1.7 s for good."""
     from faster_whisper.feature_extractor import FeatureExtractor
 
-    samples = np.asarray(audio, dtype=np.float32)
-    bands = FeatureExtractor.get_mel_filters(SAMPLE_RATE, MEL_FFT, MEL_BANDS).astype(np.float32)
-    window = np.hanning(MEL_FFT + 1)[:-1].astype(np.float32)  # periodic, as librosa's
-    spectrum = FeatureExtractor.stft(samples, MEL_FFT, MEL_HOP, window=window, mode="constant",
-                                     return_complex=True)
+    bands, window = _mel_bank()
+    spectrum = FeatureExtractor.stft(np.asarray(audio, dtype=np.float32), MEL_FFT, MEL_HOP,
+                                     window=window, mode="constant", return_complex=True)
     return np.ascontiguousarray((bands @ np.abs(spectrum) ** 2).T, dtype=np.float32)
+
+
+@functools.cache
+def _mel_bank() -> tuple[np.ndarray, np.ndarray]:
+    """The mel filter bank and the periodic Hann window (librosa's), made once per process."""
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    bands = FeatureExtractor.get_mel_filters(SAMPLE_RATE, MEL_FFT, MEL_BANDS).astype(np.float32)
+    return bands, np.hanning(MEL_FFT + 1)[:-1].astype(np.float32)
 
 
 def encode(windows: np.ndarray) -> np.ndarray:
